@@ -1,0 +1,302 @@
+//! The pipeline: read files in parallel, load documents, decode objects, run object rules, then
+//! the set pass over the small summaries every file left behind, and sort.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::{Config, RuleLevel};
+use crate::finding::{Finding, ObjectRef};
+use crate::k8s::index::IndexEntry;
+use crate::k8s::object::{Object, decode_object};
+use crate::k8s::{FileContext, ObjectIndex, Typed};
+use crate::report::{Report, Summary};
+use crate::rules::{Deferred, ObjectContext, RuleEntry, SetContext, invalid_object, registry, yaml_syntax};
+use crate::source::{FileId, SourceFile};
+use crate::walk::Input;
+use crate::yaml::{Document, Loaded, Loader, NodeId, Span};
+
+/// Worker threads get room for the deepest documents the parser's nesting limits allow.
+const WORKER_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// Worker threads; `None` uses every core.
+    pub jobs: Option<usize>,
+    /// Only these rules (`--select`); empty means all.
+    pub select: Vec<String>,
+    /// Never these rules (`--ignore`).
+    pub ignore: Vec<String>,
+}
+
+/// What one file leaves for the rest of the run.
+#[derive(Default)]
+struct FileOutcome {
+    source: Option<SourceFile>,
+    findings: Vec<Finding>,
+    deferred: Vec<Deferred>,
+    index: Vec<IndexEntry>,
+    documents: usize,
+    objects: usize,
+    error: Option<String>,
+}
+
+/// Lints `inputs` (stdin's text, if it is one of them, in `stdin`).
+pub fn lint(inputs: &[Input], stdin: Option<&str>, config: &Config, options: &LintOptions) -> Report {
+    let active: Vec<&RuleEntry> = registry()
+        .entries()
+        .iter()
+        .filter(|entry| is_active(entry.meta.id, config, options))
+        .collect();
+    let run = || {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(id, input)| lint_input(id, input, stdin, config, &active))
+            .collect::<Vec<_>>()
+    };
+    let outcomes = match rayon::ThreadPoolBuilder::new()
+        .num_threads(options.jobs.unwrap_or(0))
+        .stack_size(WORKER_STACK_BYTES)
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    };
+    finish(outcomes, config, options, &active)
+}
+
+fn is_active(id: &str, config: &Config, options: &LintOptions) -> bool {
+    (options.select.is_empty() || options.select.iter().any(|s| s == id))
+        && !options.ignore.iter().any(|s| s == id)
+        && config.level(id) != Some(RuleLevel::Off)
+}
+
+fn lint_input(id: FileId, input: &Input, stdin: Option<&str>, config: &Config, active: &[&RuleEntry]) -> FileOutcome {
+    let (name, bytes) = match input {
+        Input::Stdin => ("-".to_string(), stdin.unwrap_or_default().as_bytes().to_vec()),
+        Input::File(path) => {
+            let name = path.display().to_string();
+            match std::fs::read(path) {
+                Ok(bytes) => (name, bytes),
+                Err(e) => {
+                    return FileOutcome {
+                        source: Some(SourceFile { name: name.clone(), text: None }),
+                        error: Some(format!("{name}: cannot read: {}", read_error(path, &e))),
+                        ..FileOutcome::default()
+                    };
+                }
+            }
+        }
+    };
+    let (text, invalid_at) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
+    let file = FileContext::new(id, &text);
+    let mut outcome = FileOutcome::default();
+    match invalid_at {
+        Some(offset) => {
+            let location = file.location(Span { start: offset as u32, end: offset as u32 });
+            outcome.findings.push(yaml_syntax::finding(
+                location,
+                &format!("the file is not UTF-8 text (invalid byte at offset {offset}); is it binary?"),
+            ));
+        }
+        None => lint_text(&file, config, active, &mut outcome),
+    }
+    let keep = !outcome.findings.is_empty() || !outcome.deferred.is_empty() || !outcome.index.is_empty();
+    outcome.source = Some(SourceFile {
+        name,
+        text: keep.then(|| Arc::from(text.as_str())),
+    });
+    outcome
+}
+
+fn read_error(path: &Path, error: &std::io::Error) -> String {
+    if path.is_dir() {
+        "is a directory".to_string()
+    } else {
+        error.to_string()
+    }
+}
+
+fn lint_text(file: &FileContext<'_>, config: &Config, active: &[&RuleEntry], outcome: &mut FileOutcome) {
+    for loaded in Loader::new(file.text) {
+        outcome.documents += 1;
+        match loaded {
+            Loaded::Error(error) => {
+                let at = error.offset as u32;
+                outcome
+                    .findings
+                    .push(yaml_syntax::finding(file.location(Span { start: at, end: at }), &error.message));
+            }
+            Loaded::Document(doc) => lint_document(file, &doc, config, active, outcome),
+        }
+    }
+}
+
+/// The string value of `key` in the mapping `node`, when it is a string.
+fn string_field<'d>(doc: &'d Document<'_>, node: NodeId, key: &str) -> Option<&'d str> {
+    let value = doc.get(node, key)?;
+    doc.scalar(value)
+        .filter(|s| matches!(s.resolve(), Some(crate::yaml::resolve::Resolved::Str)))
+        .map(|s| s.value.as_ref())
+}
+
+fn lint_document(file: &FileContext<'_>, doc: &Document<'_>, config: &Config, active: &[&RuleEntry], outcome: &mut FileOutcome) {
+    let Some(root) = doc.root else { return };
+    if let Some(scalar) = doc.scalar(root) {
+        if !scalar.is_null() {
+            let location = file.location(doc.span(root));
+            outcome.findings.push(invalid_object::finding(
+                location,
+                "the document is a single value, not an object (a mapping with apiVersion and kind)",
+            ));
+        }
+        return;
+    }
+    if doc.is_seq(root) {
+        // A top-level list is usually not for Kubernetes (a JSON patch, say); a list of
+        // objects is one that kubectl cannot apply without `kind: List`.
+        let items = doc.seq_items(root);
+        let all_objects = !items.is_empty()
+            && items
+                .iter()
+                .all(|item| doc.is_map(*item) && doc.get(*item, "apiVersion").is_some() && doc.get(*item, "kind").is_some());
+        if all_objects {
+            outcome.findings.push(invalid_object::finding(
+                file.location(doc.report_span(root, root)),
+                "the document is a list of objects; kubectl applies a list only as `kind: List` with `items`",
+            ));
+        }
+        return;
+    }
+    let api_version = doc.get(root, "apiVersion");
+    let kind = doc.get(root, "kind");
+    match (api_version, kind) {
+        (None, None) => {}
+        (Some(_), Some(_)) if string_field(doc, root, "kind") == Some("List") && doc.get(root, "items").is_some_and(|i| doc.is_seq(i)) => {
+            if let Some(items) = doc.get(root, "items") {
+                for item in doc.seq_items(items) {
+                    lint_object(file, doc, *item, config, active, outcome);
+                }
+            }
+        }
+        _ => lint_object(file, doc, root, config, active, outcome),
+    }
+}
+
+fn lint_object(file: &FileContext<'_>, doc: &Document<'_>, root: NodeId, config: &Config, active: &[&RuleEntry], outcome: &mut FileOutcome) {
+    let api_version = string_field(doc, root, "apiVersion");
+    let kind = string_field(doc, root, "kind");
+    let reference = |api_version: &str, kind: &str| ObjectRef {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        namespace: doc.get(root, "metadata").and_then(|m| string_field(doc, m, "namespace")).map(str::to_string),
+        name: doc.get(root, "metadata").and_then(|m| string_field(doc, m, "name")).map(str::to_string),
+        document: doc.index + 1,
+    };
+    let (Some(api_version), Some(kind)) = (api_version, kind) else {
+        let missing = if api_version.is_none() { "apiVersion" } else { "kind" };
+        let mut finding = invalid_object::finding(
+            file.location(doc.report_span(root, root)),
+            &format!("`{missing}` is missing or not a string"),
+        );
+        finding.path = Some(missing.to_string());
+        outcome.findings.push(finding);
+        return;
+    };
+    outcome.objects += 1;
+    let (metadata, typed) = match decode_object(doc, root, api_version, kind) {
+        Ok(decoded) => decoded,
+        Err(error) => {
+            let mut finding = invalid_object::finding(file.location(doc.report_span(root, error.node)), &error.message);
+            finding.path = doc.path_to(root, error.node).map(|p| p.to_string()).filter(|p| !p.is_empty());
+            finding.object = Some(reference(api_version, kind));
+            outcome.findings.push(finding);
+            return;
+        }
+    };
+    let object = Object {
+        doc,
+        root,
+        file,
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        metadata,
+        typed,
+    };
+    for (rule, entry) in active.iter().enumerate() {
+        let mut cx = ObjectContext {
+            config,
+            rule,
+            findings: &mut outcome.findings,
+            deferred: &mut outcome.deferred,
+        };
+        entry.rule.check_object(&object, &mut cx);
+    }
+    if !matches!(object.typed, Typed::Other) {
+        outcome.index.extend(IndexEntry::of(&object));
+    }
+}
+
+fn finish(outcomes: Vec<FileOutcome>, config: &Config, options: &LintOptions, active: &[&RuleEntry]) -> Report {
+    let mut summary = Summary::default();
+    let mut files = Vec::with_capacity(outcomes.len());
+    let mut findings = Vec::new();
+    let mut deferred = Vec::new();
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for outcome in outcomes {
+        summary.files += 1;
+        summary.documents += outcome.documents;
+        summary.objects += outcome.objects;
+        files.extend(outcome.source);
+        findings.extend(outcome.findings);
+        deferred.extend(outcome.deferred);
+        entries.extend(outcome.index);
+        errors.extend(outcome.error);
+    }
+    let index = ObjectIndex::build(entries);
+    let mut cx = SetContext {
+        config,
+        findings: &mut findings,
+    };
+    for item in deferred {
+        active[item.rule].rule.check_deferred(item.payload, &index, &mut cx);
+    }
+    // The engine's own rules (yaml-syntax, invalid-object) obey select/ignore/levels too.
+    findings.retain(|f| is_active(f.rule, config, options));
+    for finding in &mut findings {
+        if let Some(RuleLevel::Level(severity)) = config.level(finding.rule) {
+            finding.severity = severity;
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+    let mut referenced = vec![false; files.len()];
+    for finding in &findings {
+        referenced[finding.location.file] = true;
+        for related in &finding.related {
+            referenced[related.location.file] = true;
+        }
+    }
+    for (file, keep) in files.iter_mut().zip(referenced) {
+        if !keep {
+            file.text = None;
+        }
+    }
+    let mut report = Report {
+        files,
+        findings,
+        summary,
+        errors,
+    };
+    report.count_severities();
+    report
+}

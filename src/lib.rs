@@ -1,0 +1,20 @@
+//! kubelint: an offline static analyzer for Kubernetes manifests as they will be applied.
+//!
+//! walk → load spanned YAML → typed objects → rules → findings → reporters; see
+//! docs/architecture.md.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod finding;
+pub mod k8s;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod walk;
+pub mod yaml;
+
+pub use config::Config;
+pub use engine::{LintOptions, lint};
+pub use finding::{Finding, Severity};
+pub use report::Report;

@@ -1,0 +1,346 @@
+//! The JSON report (DESIGN.md §6): a stable, versioned contract that tools and tests depend on.
+//!
+//! The serialized shape is spelled out here in its own structs, field order included, so that
+//! renaming a field of [`Finding`] or [`ObjectRef`] can never change the output by accident.
+
+use std::io::{self, Write as _};
+
+use serde::Serialize;
+
+use super::{Report, Summary};
+use crate::finding::{Finding, Location, ObjectRef};
+
+/// Bumped only for incompatible changes to the shape below.
+const VERSION: u32 = 1;
+
+/// Write `report` as pretty-printed JSON (2-space indent) with a trailing newline.
+pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    let document = Document {
+        version: VERSION,
+        findings: report
+            .findings
+            .iter()
+            .map(|finding| JsonFinding::new(report, finding))
+            .collect(),
+        summary: JsonSummary::from(&report.summary),
+    };
+    let mut out = io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, &document)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+#[derive(Serialize)]
+struct Document<'r> {
+    version: u32,
+    findings: Vec<JsonFinding<'r>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'r> {
+    rule: &'r str,
+    severity: &'static str,
+    message: &'r str,
+    help: Option<&'r str>,
+    file: &'r str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    path: Option<&'r str>,
+    object: Option<JsonObject<'r>>,
+    environment: Option<&'r str>,
+    origin: Option<&'r str>,
+    related: Vec<JsonRelated<'r>>,
+}
+
+impl<'r> JsonFinding<'r> {
+    fn new(report: &'r Report, finding: &'r Finding) -> Self {
+        let location = &finding.location;
+        JsonFinding {
+            rule: finding.rule,
+            severity: finding.severity.as_str(),
+            message: &finding.message,
+            help: finding.help.as_deref(),
+            file: file_name(report, location),
+            line: location.line,
+            column: location.column,
+            end_line: location.end_line,
+            end_column: location.end_column,
+            path: finding.path.as_deref(),
+            object: finding.object.as_ref().map(JsonObject::from),
+            environment: finding.environment.as_deref(),
+            origin: finding.origin.as_deref(),
+            related: finding
+                .related
+                .iter()
+                .map(|related| JsonRelated {
+                    file: file_name(report, &related.location),
+                    line: related.location.line,
+                    column: related.location.column,
+                    end_line: related.location.end_line,
+                    end_column: related.location.end_column,
+                    message: &related.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The file as given on the command line; a dangling id is an engine bug, not a reason to panic.
+fn file_name<'r>(report: &'r Report, location: &Location) -> &'r str {
+    report
+        .files
+        .get(location.file)
+        .map_or("<unknown file>", |file| file.name.as_str())
+}
+
+#[derive(Serialize)]
+struct JsonObject<'r> {
+    api_version: &'r str,
+    kind: &'r str,
+    namespace: Option<&'r str>,
+    name: Option<&'r str>,
+    document: usize,
+}
+
+impl<'r> From<&'r ObjectRef> for JsonObject<'r> {
+    fn from(object: &'r ObjectRef) -> Self {
+        JsonObject {
+            api_version: &object.api_version,
+            kind: &object.kind,
+            namespace: object.namespace.as_deref(),
+            name: object.name.as_deref(),
+            document: object.document,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'r> {
+    file: &'r str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'r str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    documents: usize,
+    objects: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    suppressed: usize,
+}
+
+impl From<&Summary> for JsonSummary {
+    fn from(summary: &Summary) -> Self {
+        JsonSummary {
+            files: summary.files,
+            documents: summary.documents,
+            objects: summary.objects,
+            errors: summary.errors,
+            warnings: summary.warnings,
+            infos: summary.infos,
+            suppressed: summary.suppressed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value};
+
+    use super::*;
+    use crate::report::human::tests::sample_report;
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        write(report, &mut out).expect("writing to a Vec cannot fail");
+        String::from_utf8(out).expect("JSON is UTF-8")
+    }
+
+    /// The object's keys, sorted (serde_json's map forgets the order; the snapshot keeps it).
+    fn keys(value: &Value) -> Vec<&str> {
+        let object = value.as_object().expect("a JSON object");
+        object.keys().map(String::as_str).collect()
+    }
+
+    fn field<'v>(object: &'v Map<String, Value>, key: &str) -> &'v Value {
+        object.get(key).unwrap_or_else(|| panic!("missing {key}"))
+    }
+
+    fn string_or_null(value: &Value) -> Option<&str> {
+        assert!(
+            value.is_string() || value.is_null(),
+            "{value} is a string or null"
+        );
+        value.as_str()
+    }
+
+    fn assert_position(value: &Map<String, Value>, location: &Location) {
+        for (key, expected) in [
+            ("line", location.line),
+            ("column", location.column),
+            ("end_line", location.end_line),
+            ("end_column", location.end_column),
+        ] {
+            assert_eq!(
+                field(value, key).as_u64(),
+                Some(u64::from(expected)),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn snapshot() {
+        let output = render(&sample_report());
+        assert!(output.ends_with("}\n"), "one trailing newline");
+        assert!(output.contains("\n  \"findings\": ["), "2-space indent");
+        insta::assert_snapshot!(output);
+    }
+
+    #[test]
+    fn every_field_has_its_value_and_type() {
+        let report = sample_report();
+        let value: Value = serde_json::from_str(&render(&report)).expect("valid JSON");
+        assert_eq!(keys(&value), ["findings", "summary", "version"]);
+        assert_eq!(value["version"], Value::from(1));
+
+        let findings = value["findings"].as_array().expect("findings is an array");
+        assert_eq!(findings.len(), report.findings.len());
+        for (json, finding) in findings.iter().zip(&report.findings) {
+            assert_eq!(
+                keys(json),
+                [
+                    "column",
+                    "end_column",
+                    "end_line",
+                    "environment",
+                    "file",
+                    "help",
+                    "line",
+                    "message",
+                    "object",
+                    "origin",
+                    "path",
+                    "related",
+                    "rule",
+                    "severity",
+                ]
+            );
+            let json = json.as_object().expect("a finding is an object");
+            assert_eq!(field(json, "rule").as_str(), Some(finding.rule));
+            assert_eq!(
+                field(json, "severity").as_str(),
+                Some(finding.severity.as_str())
+            );
+            assert_eq!(
+                field(json, "message").as_str(),
+                Some(finding.message.as_str())
+            );
+            assert_eq!(string_or_null(field(json, "help")), finding.help.as_deref());
+            assert_eq!(
+                field(json, "file").as_str(),
+                Some(report.files[finding.location.file].name.as_str())
+            );
+            assert_position(json, &finding.location);
+            assert_eq!(string_or_null(field(json, "path")), finding.path.as_deref());
+            assert_eq!(
+                string_or_null(field(json, "environment")),
+                finding.environment.as_deref()
+            );
+            assert_eq!(
+                string_or_null(field(json, "origin")),
+                finding.origin.as_deref()
+            );
+
+            let object = field(json, "object");
+            match &finding.object {
+                None => assert!(object.is_null()),
+                Some(expected) => {
+                    assert_eq!(
+                        keys(object),
+                        ["api_version", "document", "kind", "name", "namespace"]
+                    );
+                    assert_eq!(object["api_version"].as_str(), Some(&*expected.api_version));
+                    assert_eq!(object["kind"].as_str(), Some(&*expected.kind));
+                    assert_eq!(
+                        string_or_null(&object["namespace"]),
+                        expected.namespace.as_deref()
+                    );
+                    assert_eq!(string_or_null(&object["name"]), expected.name.as_deref());
+                    assert_eq!(object["document"].as_u64(), Some(expected.document as u64));
+                }
+            }
+
+            let related = field(json, "related")
+                .as_array()
+                .expect("related is an array");
+            assert_eq!(related.len(), finding.related.len());
+            for (json, expected) in related.iter().zip(&finding.related) {
+                assert_eq!(
+                    keys(json),
+                    [
+                        "column",
+                        "end_column",
+                        "end_line",
+                        "file",
+                        "line",
+                        "message"
+                    ]
+                );
+                let json = json.as_object().expect("a related location is an object");
+                assert_eq!(
+                    field(json, "file").as_str(),
+                    Some(report.files[expected.location.file].name.as_str())
+                );
+                assert_position(json, &expected.location);
+                assert_eq!(
+                    field(json, "message").as_str(),
+                    Some(expected.message.as_str())
+                );
+            }
+        }
+
+        let summary = &value["summary"];
+        assert_eq!(
+            keys(summary),
+            [
+                "documents",
+                "errors",
+                "files",
+                "infos",
+                "objects",
+                "suppressed",
+                "warnings"
+            ]
+        );
+        let expected = &report.summary;
+        for (key, expected) in [
+            ("files", expected.files),
+            ("documents", expected.documents),
+            ("objects", expected.objects),
+            ("errors", expected.errors),
+            ("warnings", expected.warnings),
+            ("infos", expected.infos),
+            ("suppressed", expected.suppressed),
+        ] {
+            assert_eq!(summary[key].as_u64(), Some(expected as u64), "{key}");
+        }
+    }
+
+    #[test]
+    fn an_empty_report_is_still_the_full_shape() {
+        let output = render(&Report::default());
+        let value: Value = serde_json::from_str(&output).expect("valid JSON");
+        assert_eq!(value["findings"], Value::Array(Vec::new()));
+        assert_eq!(value["summary"]["files"], Value::from(0));
+    }
+}
