@@ -21,7 +21,11 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "kubelint", version, about = "Finds what passes kubectl apply but breaks production later.")]
+#[command(
+    name = "kubelint",
+    version,
+    about = "Finds what passes kubectl apply but breaks production later."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -121,17 +125,26 @@ fn fail(message: impl std::fmt::Display) -> u8 {
 fn check(args: CheckArgs) -> u8 {
     let config_path = match &args.config {
         Some(path) => Some(path.clone()),
-        None => std::env::current_dir().ok().and_then(|dir| Config::discover(&dir)),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|dir| Config::discover(&dir)),
     };
     let config = match config_path.as_deref().map(Config::load).transpose() {
         Ok(config) => config.unwrap_or_default(),
         Err(error) => {
-            let handler = miette::GraphicalReportHandler::new_themed(theme(std::io::stderr().is_terminal()));
+            let handler =
+                miette::GraphicalReportHandler::new_themed(theme(std::io::stderr().is_terminal()));
             let mut rendered = String::new();
-            if handler.render_report(&mut rendered, error.as_ref()).is_err() {
+            if handler
+                .render_report(&mut rendered, error.as_ref())
+                .is_err()
+            {
                 rendered = error.message.clone();
             }
-            eprintln!("kubelint: error: {}: {}\n{rendered}", error.position, error.message);
+            eprintln!(
+                "kubelint: error: {}: {}\n{rendered}",
+                error.position, error.message
+            );
             return EXIT_ERROR;
         }
     };
@@ -140,9 +153,18 @@ fn check(args: CheckArgs) -> u8 {
             return fail(format!("unknown rule `{id}` (see `kubelint rules`)"));
         }
     }
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let walk = WalkOptions {
-        excludes: config.exclude.iter().chain(&args.exclude).cloned().collect(),
+        excludes: config
+            .exclude
+            .iter()
+            .chain(&args.exclude)
+            .cloned()
+            .collect(),
         ..WalkOptions::default()
     };
     let discovered = discover(&paths, &walk);
@@ -173,8 +195,14 @@ fn check(args: CheckArgs) -> u8 {
     };
     let written = match args.format {
         Format::Human => {
-            let color = args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let options = HumanOptions { color, width: terminal_width(), links: color };
+            let color = args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            let options = HumanOptions {
+                color,
+                width: terminal_width(),
+                links: color,
+            };
             report::human::write(&report, &options, &mut out)
         }
         Format::Json => report::json::write(&report, &mut out),
@@ -186,7 +214,12 @@ fn check(args: CheckArgs) -> u8 {
         (Some(worst), Some(threshold)) if worst >= threshold => EXIT_FINDINGS,
         _ => EXIT_CLEAN,
     };
-    for error in discovered.errors.iter().map(ToString::to_string).chain(report.errors.iter().cloned()) {
+    for error in discovered
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .chain(report.errors.iter().cloned())
+    {
         eprintln!("kubelint: error: {error}");
         code = EXIT_ERROR;
     }
@@ -202,7 +235,10 @@ fn theme(color: bool) -> miette::GraphicalTheme {
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
 }
 
 #[derive(Serialize)]
@@ -235,7 +271,15 @@ fn list_rules(format: ListFormat) -> u8 {
             let width = listings.iter().map(|l| l.id.len()).max().unwrap_or(0);
             listings
                 .iter()
-                .map(|l| format!("{:width$}  {:7}  {:11}  {}\n", l.id, l.severity.as_str(), l.category, l.summary))
+                .map(|l| {
+                    format!(
+                        "{:width$}  {:7}  {:11}  {}\n",
+                        l.id,
+                        l.severity.as_str(),
+                        l.category,
+                        l.summary
+                    )
+                })
                 .collect()
         }
     };
@@ -247,7 +291,10 @@ fn explain(id: &str) -> u8 {
     match registry().get(id) {
         Some(entry) => {
             print!("{}", entry.meta.body);
-            println!("\nDefault severity: {}. Category: {}.", entry.meta.severity, entry.meta.category);
+            println!(
+                "\nDefault severity: {}. Category: {}.",
+                entry.meta.severity, entry.meta.category
+            );
             EXIT_CLEAN
         }
         None => fail(format!("unknown rule `{id}` (see `kubelint rules`)")),

@@ -21,15 +21,37 @@ pub enum RuleLevel {
 
 impl<'de> Deserialize<'de> for RuleLevel {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        match text.as_str() {
-            "off" => Ok(RuleLevel::Off),
-            other => Severity::parse(other).map(RuleLevel::Level).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "unknown level `{other}`, expected one of `off`, `info`, `warning`, `error`"
-                ))
-            }),
+        struct LevelVisitor;
+        impl serde::de::Visitor<'_> for LevelVisitor {
+            type Value = RuleLevel;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("one of `off`, `info`, `warning`, `error`")
+            }
+
+            // An unquoted `off` is the boolean false in YAML 1.1, which this file is read as.
+            fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<RuleLevel, E> {
+                if value {
+                    Err(E::custom(
+                        "`true` is not a level; use `off`, `info`, `warning` or `error`",
+                    ))
+                } else {
+                    Ok(RuleLevel::Off)
+                }
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RuleLevel, E> {
+                match text {
+                    "off" => Ok(RuleLevel::Off),
+                    other => Severity::parse(other).map(RuleLevel::Level).ok_or_else(|| {
+                        E::custom(format!(
+                            "unknown level `{other}`, expected one of `off`, `info`, `warning`, `error`"
+                        ))
+                    }),
+                }
+            }
         }
+        deserializer.deserialize_any(LevelVisitor)
     }
 }
 
@@ -101,8 +123,8 @@ impl Config {
     /// Parses config text; `known_rule` says which rule ids exist.
     pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
         let error_at = |offset: usize, length: usize, message: String| {
-            let lines = crate::source::LineIndex::new(&text);
-            let position = lines.line_col(&text, offset);
+            let lines = crate::source::LineIndex::new(text);
+            let position = lines.line_col(text, offset);
             Box::new(ConfigError {
                 message,
                 code: Some(NamedSource::new(name, text.to_string()).with_language("yaml")),
@@ -110,7 +132,7 @@ impl Config {
                 position: format!("{name}:{}:{}", position.line, position.column),
             })
         };
-        let mut loader = Loader::new(&text);
+        let mut loader = Loader::new(text);
         let document = match loader.next() {
             None => return Ok(Config::default()),
             Some(Loaded::Error(e)) => return Err(error_at(e.offset, 0, e.message)),
@@ -128,9 +150,16 @@ impl Config {
         };
         let config: Config = from_node(&document, root).map_err(|e| {
             let (offset, length) = e.node.map_or((0, 0), |n| span_of(&document, n));
-            error_at(offset, length, format!("invalid configuration: {}", e.message))
+            error_at(
+                offset,
+                length,
+                format!("invalid configuration: {}", e.message),
+            )
         })?;
-        for (key, _) in document.get(root, "rules").map_or_else(Vec::new, |rules| document.map_entries(rules).collect()) {
+        for (key, _) in document
+            .get(root, "rules")
+            .map_or_else(Vec::new, |rules| document.map_entries(rules).collect())
+        {
             let id = document.text(key).unwrap_or_default();
             if crate::rules::registry().get(id).is_none() {
                 let span = document.span(key);
@@ -143,7 +172,11 @@ impl Config {
         }
         for pattern in &config.exclude {
             if let Err(e) = globset::Glob::new(pattern) {
-                return Err(error_at(0, 0, format!("invalid exclude glob `{pattern}`: {e}")));
+                return Err(error_at(
+                    0,
+                    0,
+                    format!("invalid exclude glob `{pattern}`: {e}"),
+                ));
             }
         }
         Ok(config)
@@ -173,9 +206,21 @@ mod tests {
         assert_eq!(config.exclude, vec!["vendor/**".to_string()]);
         assert_eq!(
             config.capacity.extended_resources["nvidia.com/gpu"],
-            ResourceCapacity { free_per_node: Some(1), free_total: Some(2) }
+            ResourceCapacity {
+                free_per_node: Some(1),
+                free_total: Some(2)
+            }
         );
         assert!(config.capacity.assume_no_spare);
+    }
+
+    #[test]
+    fn unquoted_off_turns_a_rule_off() {
+        let config = Config::parse("c", "rules:\n  rollout-surge-scarce-resource: off\n").unwrap();
+        assert_eq!(
+            config.level("rollout-surge-scarce-resource"),
+            Some(RuleLevel::Off)
+        );
     }
 
     #[test]
@@ -186,16 +231,30 @@ mod tests {
 
     #[test]
     fn errors_point_at_their_line() {
-        let error = Config::parse("c.yaml", "rules:\n  rollout-surge-scarce-resource: loud\n").unwrap_err();
+        let error =
+            Config::parse("c.yaml", "rules:\n  rollout-surge-scarce-resource: loud\n").unwrap_err();
         assert_eq!(error.position, "c.yaml:2:34");
-        assert!(error.message.contains("unknown level `loud`"), "{}", error.message);
+        assert!(
+            error.message.contains("unknown level `loud`"),
+            "{}",
+            error.message
+        );
 
         let error = Config::parse("c.yaml", "exclude: []\nrulez: {}\n").unwrap_err();
         assert_eq!(error.position, "c.yaml:2:1");
-        assert!(error.message.contains("unknown field `rulez`"), "{}", error.message);
+        assert!(
+            error.message.contains("unknown field `rulez`"),
+            "{}",
+            error.message
+        );
 
         let error = Config::parse("c.yaml", "rules:\n  no-such-rule: off\n").unwrap_err();
         assert_eq!(error.position, "c.yaml:2:3");
+        assert!(
+            error.message.contains("unknown rule `no-such-rule`"),
+            "{}",
+            error.message
+        );
 
         let error = Config::parse("c.yaml", "rules: [\n").unwrap_err();
         assert!(error.position.starts_with("c.yaml:"), "{}", error.position);

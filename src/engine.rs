@@ -12,7 +12,9 @@ use crate::k8s::index::IndexEntry;
 use crate::k8s::object::{Object, decode_object};
 use crate::k8s::{FileContext, ObjectIndex, Typed};
 use crate::report::{Report, Summary};
-use crate::rules::{Deferred, ObjectContext, RuleEntry, SetContext, invalid_object, registry, yaml_syntax};
+use crate::rules::{
+    Deferred, ObjectContext, RuleEntry, SetContext, invalid_object, registry, yaml_syntax,
+};
 use crate::source::{FileId, SourceFile};
 use crate::walk::Input;
 use crate::yaml::{Document, Loaded, Loader, NodeId, Span};
@@ -43,7 +45,12 @@ struct FileOutcome {
 }
 
 /// Lints `inputs` (stdin's text, if it is one of them, in `stdin`).
-pub fn lint(inputs: &[Input], stdin: Option<&str>, config: &Config, options: &LintOptions) -> Report {
+pub fn lint(
+    inputs: &[Input],
+    stdin: Option<&str>,
+    config: &Config,
+    options: &LintOptions,
+) -> Report {
     let active: Vec<&RuleEntry> = registry()
         .entries()
         .iter()
@@ -73,16 +80,28 @@ fn is_active(id: &str, config: &Config, options: &LintOptions) -> bool {
         && config.level(id) != Some(RuleLevel::Off)
 }
 
-fn lint_input(id: FileId, input: &Input, stdin: Option<&str>, config: &Config, active: &[&RuleEntry]) -> FileOutcome {
+fn lint_input(
+    id: FileId,
+    input: &Input,
+    stdin: Option<&str>,
+    config: &Config,
+    active: &[&RuleEntry],
+) -> FileOutcome {
     let (name, bytes) = match input {
-        Input::Stdin => ("-".to_string(), stdin.unwrap_or_default().as_bytes().to_vec()),
+        Input::Stdin => (
+            "-".to_string(),
+            stdin.unwrap_or_default().as_bytes().to_vec(),
+        ),
         Input::File(path) => {
             let name = path.display().to_string();
             match std::fs::read(path) {
                 Ok(bytes) => (name, bytes),
                 Err(e) => {
                     return FileOutcome {
-                        source: Some(SourceFile { name: name.clone(), text: None }),
+                        source: Some(SourceFile {
+                            name: name.clone(),
+                            text: None,
+                        }),
                         error: Some(format!("{name}: cannot read: {}", read_error(path, &e))),
                         ..FileOutcome::default()
                     };
@@ -101,15 +120,21 @@ fn lint_input(id: FileId, input: &Input, stdin: Option<&str>, config: &Config, a
     let mut outcome = FileOutcome::default();
     match invalid_at {
         Some(offset) => {
-            let location = file.location(Span { start: offset as u32, end: offset as u32 });
+            let location = file.location(Span {
+                start: offset as u32,
+                end: offset as u32,
+            });
             outcome.findings.push(yaml_syntax::finding(
                 location,
-                &format!("the file is not UTF-8 text (invalid byte at offset {offset}); is it binary?"),
+                &format!(
+                    "the file is not UTF-8 text (invalid byte at offset {offset}); is it binary?"
+                ),
             ));
         }
         None => lint_text(&file, config, active, &mut outcome),
     }
-    let keep = !outcome.findings.is_empty() || !outcome.deferred.is_empty() || !outcome.index.is_empty();
+    let keep =
+        !outcome.findings.is_empty() || !outcome.deferred.is_empty() || !outcome.index.is_empty();
     outcome.source = Some(SourceFile {
         name,
         text: keep.then(|| Arc::from(text.as_str())),
@@ -125,15 +150,21 @@ fn read_error(path: &Path, error: &std::io::Error) -> String {
     }
 }
 
-fn lint_text(file: &FileContext<'_>, config: &Config, active: &[&RuleEntry], outcome: &mut FileOutcome) {
+fn lint_text(
+    file: &FileContext<'_>,
+    config: &Config,
+    active: &[&RuleEntry],
+    outcome: &mut FileOutcome,
+) {
     for loaded in Loader::new(file.text) {
         outcome.documents += 1;
         match loaded {
             Loaded::Error(error) => {
                 let at = error.offset as u32;
-                outcome
-                    .findings
-                    .push(yaml_syntax::finding(file.location(Span { start: at, end: at }), &error.message));
+                outcome.findings.push(yaml_syntax::finding(
+                    file.location(Span { start: at, end: at }),
+                    &error.message,
+                ));
             }
             Loaded::Document(doc) => lint_document(file, &doc, config, active, outcome),
         }
@@ -148,7 +179,13 @@ fn string_field<'d>(doc: &'d Document<'_>, node: NodeId, key: &str) -> Option<&'
         .map(|s| s.value.as_ref())
 }
 
-fn lint_document(file: &FileContext<'_>, doc: &Document<'_>, config: &Config, active: &[&RuleEntry], outcome: &mut FileOutcome) {
+fn lint_document(
+    file: &FileContext<'_>,
+    doc: &Document<'_>,
+    config: &Config,
+    active: &[&RuleEntry],
+    outcome: &mut FileOutcome,
+) {
     let Some(root) = doc.root else { return };
     if let Some(scalar) = doc.scalar(root) {
         if !scalar.is_null() {
@@ -165,9 +202,11 @@ fn lint_document(file: &FileContext<'_>, doc: &Document<'_>, config: &Config, ac
         // objects is one that kubectl cannot apply without `kind: List`.
         let items = doc.seq_items(root);
         let all_objects = !items.is_empty()
-            && items
-                .iter()
-                .all(|item| doc.is_map(*item) && doc.get(*item, "apiVersion").is_some() && doc.get(*item, "kind").is_some());
+            && items.iter().all(|item| {
+                doc.is_map(*item)
+                    && doc.get(*item, "apiVersion").is_some()
+                    && doc.get(*item, "kind").is_some()
+            });
         if all_objects {
             outcome.findings.push(invalid_object::finding(
                 file.location(doc.report_span(root, root)),
@@ -180,7 +219,10 @@ fn lint_document(file: &FileContext<'_>, doc: &Document<'_>, config: &Config, ac
     let kind = doc.get(root, "kind");
     match (api_version, kind) {
         (None, None) => {}
-        (Some(_), Some(_)) if string_field(doc, root, "kind") == Some("List") && doc.get(root, "items").is_some_and(|i| doc.is_seq(i)) => {
+        (Some(_), Some(_))
+            if string_field(doc, root, "kind") == Some("List")
+                && doc.get(root, "items").is_some_and(|i| doc.is_seq(i)) =>
+        {
             if let Some(items) = doc.get(root, "items") {
                 for item in doc.seq_items(items) {
                     lint_object(file, doc, *item, config, active, outcome);
@@ -191,32 +233,45 @@ fn lint_document(file: &FileContext<'_>, doc: &Document<'_>, config: &Config, ac
     }
 }
 
-fn lint_object(file: &FileContext<'_>, doc: &Document<'_>, root: NodeId, config: &Config, active: &[&RuleEntry], outcome: &mut FileOutcome) {
+fn lint_object(
+    file: &FileContext<'_>,
+    doc: &Document<'_>,
+    root: NodeId,
+    config: &Config,
+    active: &[&RuleEntry],
+    outcome: &mut FileOutcome,
+) {
     let api_version = string_field(doc, root, "apiVersion");
     let kind = string_field(doc, root, "kind");
     let reference = |api_version: &str, kind: &str| ObjectRef {
         api_version: api_version.to_string(),
         kind: kind.to_string(),
-        namespace: doc.get(root, "metadata").and_then(|m| string_field(doc, m, "namespace")).map(str::to_string),
-        name: doc.get(root, "metadata").and_then(|m| string_field(doc, m, "name")).map(str::to_string),
+        namespace: doc
+            .get(root, "metadata")
+            .and_then(|m| string_field(doc, m, "namespace"))
+            .map(str::to_string),
+        name: doc
+            .get(root, "metadata")
+            .and_then(|m| string_field(doc, m, "name"))
+            .map(str::to_string),
         document: doc.index + 1,
     };
+    // Without both, it is no object kubectl could apply: most often a Kustomize patch.
     let (Some(api_version), Some(kind)) = (api_version, kind) else {
-        let missing = if api_version.is_none() { "apiVersion" } else { "kind" };
-        let mut finding = invalid_object::finding(
-            file.location(doc.report_span(root, root)),
-            &format!("`{missing}` is missing or not a string"),
-        );
-        finding.path = Some(missing.to_string());
-        outcome.findings.push(finding);
         return;
     };
     outcome.objects += 1;
     let (metadata, typed) = match decode_object(doc, root, api_version, kind) {
         Ok(decoded) => decoded,
         Err(error) => {
-            let mut finding = invalid_object::finding(file.location(doc.report_span(root, error.node)), &error.message);
-            finding.path = doc.path_to(root, error.node).map(|p| p.to_string()).filter(|p| !p.is_empty());
+            let mut finding = invalid_object::finding(
+                file.location(doc.report_span(root, error.node)),
+                &error.message,
+            );
+            finding.path = doc
+                .path_to(root, error.node)
+                .map(|p| p.to_string())
+                .filter(|p| !p.is_empty());
             finding.object = Some(reference(api_version, kind));
             outcome.findings.push(finding);
             return;
@@ -245,7 +300,12 @@ fn lint_object(file: &FileContext<'_>, doc: &Document<'_>, root: NodeId, config:
     }
 }
 
-fn finish(outcomes: Vec<FileOutcome>, config: &Config, options: &LintOptions, active: &[&RuleEntry]) -> Report {
+fn finish(
+    outcomes: Vec<FileOutcome>,
+    config: &Config,
+    options: &LintOptions,
+    active: &[&RuleEntry],
+) -> Report {
     let mut summary = Summary::default();
     let mut files = Vec::with_capacity(outcomes.len());
     let mut findings = Vec::new();
@@ -268,7 +328,9 @@ fn finish(outcomes: Vec<FileOutcome>, config: &Config, options: &LintOptions, ac
         findings: &mut findings,
     };
     for item in deferred {
-        active[item.rule].rule.check_deferred(item.payload, &index, &mut cx);
+        active[item.rule]
+            .rule
+            .check_deferred(item.payload, &index, &mut cx);
     }
     // The engine's own rules (yaml-syntax, invalid-object) obey select/ignore/levels too.
     findings.retain(|f| is_active(f.rule, config, options));

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{lint_paths, render, relative};
+use common::{lint_paths, relative, render};
 use kubelint::rules::{doc_examples, registry};
 use kubelint::{Config, LintOptions};
 
@@ -21,18 +21,31 @@ fn check_fixture(rule: &str, path: &std::path::Path) {
     let fired = report.findings.iter().filter(|f| f.rule == rule).count();
     let file_name = path.file_name().unwrap().to_string_lossy();
     if file_name.starts_with("bad-") {
-        assert!(fired > 0, "{name}: expected {rule} to fire\n{}", render(&report));
+        assert!(
+            fired > 0,
+            "{name}: expected {rule} to fire\n{}",
+            render(&report)
+        );
     } else {
-        assert_eq!(fired, 0, "{name}: expected {rule} to stay silent\n{}", render(&report));
+        assert_eq!(
+            fired,
+            0,
+            "{name}: expected {rule} to stay silent\n{}",
+            render(&report)
+        );
     }
-    insta::assert_snapshot!(render(&report));
+    insta::assert_snapshot!(rule, render(&report));
 }
 
 #[test]
 fn rollout_surge_scarce_resource_fixtures() {
-    insta::glob!("../testdata/rollout-surge-scarce-resource", "*.yaml", |path| {
-        check_fixture("rollout-surge-scarce-resource", path);
-    });
+    insta::glob!(
+        "../testdata/rollout-surge-scarce-resource",
+        "*.yaml",
+        |path| {
+            check_fixture("rollout-surge-scarce-resource", path);
+        }
+    );
 }
 
 #[test]
@@ -44,7 +57,11 @@ fn hpa_in_another_file_is_a_related_location() {
     );
     assert_eq!(report.findings.len(), 1, "{}", render(&report));
     let finding = &report.findings[0];
-    assert!(finding.message.contains("≤ 3 replicas"), "{}", finding.message);
+    assert!(
+        finding.message.contains("≤ 3 replicas"),
+        "{}",
+        finding.message
+    );
     let hpa_file = finding
         .related
         .iter()
@@ -67,9 +84,19 @@ fn spare_capacity_decides_the_severity() {
     };
     use kubelint::Severity::*;
     assert_eq!(severity(&Config::default()), Some(Warning));
-    assert_eq!(severity(&capacity_config("capacity: {assumeNoSpare: true}\n")), Some(Error));
-    let gpu = |free: &str| capacity_config(&format!("capacity:\n  extendedResources:\n    nvidia.com/gpu: {free}\n"));
-    assert_eq!(severity(&gpu("{freePerNode: 0, freeTotal: 0}")), Some(Error));
+    assert_eq!(
+        severity(&capacity_config("capacity: {assumeNoSpare: true}\n")),
+        Some(Error)
+    );
+    let gpu = |free: &str| {
+        capacity_config(&format!(
+            "capacity:\n  extendedResources:\n    nvidia.com/gpu: {free}\n"
+        ))
+    };
+    assert_eq!(
+        severity(&gpu("{freePerNode: 0, freeTotal: 0}")),
+        Some(Error)
+    );
     assert_eq!(severity(&gpu("{freeTotal: 0}")), Some(Error));
     // One spare GPU on a node lets the single surge pod start: no finding.
     assert_eq!(severity(&gpu("{freePerNode: 1, freeTotal: 1}")), None);
@@ -85,7 +112,9 @@ fn serialized_rollout_is_info_when_the_whole_surge_does_not_fit() {
     // Two GPUs per pod at 3 replicas: surge 1 needs 2; one node with 2 free but 1 in total
     // cannot happen, so use a pod of 1 GPU and an HPA-free Deployment with surge 2.
     let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: wide}\nspec:\n  replicas: 2\n  strategy:\n    rollingUpdate: {maxSurge: 2, maxUnavailable: 0}\n  selector: {matchLabels: {app: wide}}\n  template:\n    metadata: {labels: {app: wide}}\n    spec:\n      containers:\n        - name: c\n          image: c\n          resources: {limits: {nvidia.com/gpu: 1}}\n";
-    let config = capacity_config("capacity:\n  extendedResources:\n    nvidia.com/gpu: {freePerNode: 1, freeTotal: 1}\n");
+    let config = capacity_config(
+        "capacity:\n  extendedResources:\n    nvidia.com/gpu: {freePerNode: 1, freeTotal: 1}\n",
+    );
     let report = common::lint_text(yaml, &config, &options("rollout-surge-scarce-resource"));
     assert_eq!(report.findings.len(), 1);
     assert_eq!(report.findings[0].severity, kubelint::Severity::Info);
@@ -99,7 +128,13 @@ fn rule_document_examples_behave_as_marked() {
         for (bad, yaml) in examples {
             let report = common::lint_text(&yaml, &Config::default(), &options(id));
             let fired = report.findings.iter().any(|f| f.rule == id);
-            assert_eq!(fired, bad, "rules/{id}.md example marked {}:\n{yaml}\n{}", if bad { "bad" } else { "good" }, render(&report));
+            assert_eq!(
+                fired,
+                bad,
+                "rules/{id}.md example marked {}:\n{yaml}\n{}",
+                if bad { "bad" } else { "good" },
+                render(&report)
+            );
         }
     }
 }
@@ -108,17 +143,44 @@ fn rule_document_examples_behave_as_marked() {
 fn every_rule_has_a_document_an_implementation_and_examples() {
     let docs: Vec<String> = std::fs::read_dir(common::repo().join("rules"))
         .expect("rules/")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().trim_end_matches(".md").to_string())
+        .map(|e| {
+            e.expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .trim_end_matches(".md")
+                .to_string()
+        })
         .collect();
     for id in &docs {
-        assert!(registry().get(id).is_some(), "rules/{id}.md is not registered");
-        let source = common::repo().join("src/rules").join(format!("{}.rs", id.replace('-', "_")));
-        assert!(source.is_file(), "rules/{id}.md has no {}", source.display());
+        assert!(
+            registry().get(id).is_some(),
+            "rules/{id}.md is not registered"
+        );
+        let source = common::repo()
+            .join("src/rules")
+            .join(format!("{}.rs", id.replace('-', "_")));
+        assert!(
+            source.is_file(),
+            "rules/{id}.md has no {}",
+            source.display()
+        );
     }
     for entry in registry().entries() {
-        assert!(docs.iter().any(|d| d == entry.meta.id), "{} has no document", entry.meta.id);
+        assert!(
+            docs.iter().any(|d| d == entry.meta.id),
+            "{} has no document",
+            entry.meta.id
+        );
         let examples = doc_examples(entry.meta.body);
-        assert!(examples.iter().any(|(bad, _)| *bad), "{} has no bad example", entry.meta.id);
-        assert!(examples.iter().any(|(bad, _)| !*bad), "{} has no good example", entry.meta.id);
+        assert!(
+            examples.iter().any(|(bad, _)| *bad),
+            "{} has no bad example",
+            entry.meta.id
+        );
+        assert!(
+            examples.iter().any(|(bad, _)| !*bad),
+            "{} has no good example",
+            entry.meta.id
+        );
     }
 }

@@ -28,7 +28,10 @@ pub struct ObjectKey {
 /// One object's contribution to the index.
 #[derive(Debug, Clone)]
 pub enum IndexEntry {
-    Autoscaler { target: ObjectKey, autoscaling: Autoscaling },
+    Autoscaler {
+        target: ObjectKey,
+        autoscaling: Autoscaling,
+    },
 }
 
 impl IndexEntry {
@@ -38,17 +41,32 @@ impl IndexEntry {
             Typed::HorizontalPodAutoscalerV2(h) => {
                 let spec = &h.spec;
                 let target = &spec.scale_target_ref;
-                (spec.min_replicas, spec.max_replicas, &target.kind, &target.name, &target.api_version)
+                (
+                    spec.min_replicas,
+                    spec.max_replicas,
+                    &target.kind,
+                    &target.name,
+                    &target.api_version,
+                )
             }
             Typed::HorizontalPodAutoscalerV1(h) => {
                 let spec = &h.spec;
                 let target = &spec.scale_target_ref;
-                (spec.min_replicas, spec.max_replicas, &target.kind, &target.name, &target.api_version)
+                (
+                    spec.min_replicas,
+                    spec.max_replicas,
+                    &target.kind,
+                    &target.name,
+                    &target.api_version,
+                )
             }
             _ => return None,
         };
         // Only workloads of the apps group are associated (SEMANTICS.md §0.9).
-        if target_api.as_deref().is_some_and(|api| !api.starts_with("apps/")) {
+        if target_api
+            .as_deref()
+            .is_some_and(|api| !api.starts_with("apps/"))
+        {
             return None;
         }
         let min_path = FieldPath::keys(&["spec", "minReplicas"]);
@@ -79,8 +97,15 @@ impl ObjectIndex {
         let mut index = ObjectIndex::default();
         for entry in entries {
             match entry {
-                IndexEntry::Autoscaler { target, autoscaling } => {
-                    index.autoscalers.entry(target).or_default().push(autoscaling);
+                IndexEntry::Autoscaler {
+                    target,
+                    autoscaling,
+                } => {
+                    index
+                        .autoscalers
+                        .entry(target)
+                        .or_default()
+                        .push(autoscaling);
                 }
             }
         }

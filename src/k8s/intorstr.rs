@@ -70,8 +70,14 @@ mod tests {
 
     #[test]
     fn parse_like_the_api_server() {
-        assert_eq!(IntOrPercent::parse(&IntOrString::Int(1)), Ok(IntOrPercent::Int(1)));
-        assert_eq!(IntOrPercent::parse(&s("25%")), Ok(IntOrPercent::Percent(25)));
+        assert_eq!(
+            IntOrPercent::parse(&IntOrString::Int(1)),
+            Ok(IntOrPercent::Int(1))
+        );
+        assert_eq!(
+            IntOrPercent::parse(&s("25%")),
+            Ok(IntOrPercent::Percent(25))
+        );
         assert_eq!(IntOrPercent::parse(&s("0%")), Ok(IntOrPercent::Percent(0)));
         for bad in ["1", "12.5%", "-1%", "%", "", "25 %", "+5%"] {
             assert!(IntOrPercent::parse(&s(bad)).is_err(), "{bad}");
@@ -81,10 +87,22 @@ mod tests {
     #[test]
     fn surge_rounds_up_unavailable_rounds_down() {
         let quarter = IntOrPercent::Percent(25);
-        let table = [(1, 1, 0), (2, 1, 0), (3, 1, 0), (4, 1, 1), (5, 2, 1), (7, 2, 1), (8, 2, 2)];
+        let table = [
+            (1, 1, 0),
+            (2, 1, 0),
+            (3, 1, 0),
+            (4, 1, 1),
+            (5, 2, 1),
+            (7, 2, 1),
+            (8, 2, 2),
+        ];
         for (replicas, surge, unavailable) in table {
             assert_eq!(quarter.scale(replicas, true), surge, "surge at {replicas}");
-            assert_eq!(quarter.scale(replicas, false), unavailable, "unavailable at {replicas}");
+            assert_eq!(
+                quarter.scale(replicas, false),
+                unavailable,
+                "unavailable at {replicas}"
+            );
         }
         assert_eq!(IntOrPercent::Int(3).scale(100, false), 3);
     }

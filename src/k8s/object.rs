@@ -121,7 +121,8 @@ impl<'d, 'a> Object<'d, 'a> {
 
     /// Where a field is (or, when absent, its nearest existing parent).
     pub fn locate(&self, path: &FieldPath, target: Target) -> Location {
-        self.file.location(self.doc.locate(self.root, path, target).span)
+        self.file
+            .location(self.doc.locate(self.root, path, target).span)
     }
 
     /// Whether the field is written in the manifest.

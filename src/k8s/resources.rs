@@ -31,7 +31,9 @@ fn is_dns_subdomain(text: &str) -> bool {
         && text.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
@@ -65,14 +67,24 @@ pub struct PodRequest {
 }
 
 /// `req(c, r)`: the request, else the limit (the API server defaults the request from it).
-fn container_request(container: &Container, resource: &str, path: FieldPath) -> Option<RequestSource> {
+fn container_request(
+    container: &Container,
+    resource: &str,
+    path: FieldPath,
+) -> Option<RequestSource> {
     let resources = container.resources.as_ref()?;
     let (field, value) = resources
         .requests
         .as_ref()
         .and_then(|m| m.get(resource))
         .map(|v| ("requests", v))
-        .or_else(|| resources.limits.as_ref().and_then(|m| m.get(resource)).map(|v| ("limits", v)))?;
+        .or_else(|| {
+            resources
+                .limits
+                .as_ref()
+                .and_then(|m| m.get(resource))
+                .map(|v| ("limits", v))
+        })?;
     let amount = Quantity::parse(&value.0).ok()?;
     Some(RequestSource {
         path: path.key("resources").key(field).key(resource.to_string()),
@@ -83,9 +95,16 @@ fn container_request(container: &Container, resource: &str, path: FieldPath) -> 
 /// Every resource name any container of the pod asks for.
 pub fn requested_resources(spec: &PodSpec) -> Vec<String> {
     let mut names = BTreeMap::new();
-    for container in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+    for container in spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+    {
         if let Some(resources) = &container.resources {
-            for map in [&resources.requests, &resources.limits].into_iter().flatten() {
+            for map in [&resources.requests, &resources.limits]
+                .into_iter()
+                .flatten()
+            {
                 for name in map.keys() {
                     names.insert(name.clone(), ());
                 }
@@ -116,7 +135,9 @@ pub fn pod_request(spec: &PodSpec, resource: &str, spec_path: &FieldPath) -> Opt
     for (i, container) in spec.init_containers.iter().flatten().enumerate() {
         let path = spec_path.clone().key("initContainers").index(i);
         let source = container_request(container, resource, path);
-        let amount = source.as_ref().map_or_else(|| zero.clone(), |s| s.amount.clone());
+        let amount = source
+            .as_ref()
+            .map_or_else(|| zero.clone(), |s| s.amount.clone());
         if container.restart_policy.as_deref() == Some("Always") {
             app = app.checked_add(&amount)?;
             sidecars = sidecars.checked_add(&amount)?;
@@ -165,7 +186,13 @@ mod tests {
             assert!(is_extended_resource(name), "{name}");
             assert!(is_scarce(name), "{name}");
         }
-        for name in ["cpu", "memory", "ephemeral-storage", "kubernetes.io/x", "requests.nvidia.com/gpu"] {
+        for name in [
+            "cpu",
+            "memory",
+            "ephemeral-storage",
+            "kubernetes.io/x",
+            "requests.nvidia.com/gpu",
+        ] {
             assert!(!is_extended_resource(name), "{name}");
         }
         assert!(is_scarce("hugepages-2Mi"));

@@ -72,7 +72,9 @@ impl DeploymentStrategy {
         })();
         match parsed {
             // Validation rejects literal zeros for both ("may not be 0 when maxSurge is 0").
-            Ok(r) if r.max_surge.is_zero() && r.max_unavailable.is_zero() => DeploymentStrategy::Invalid,
+            Ok(r) if r.max_surge.is_zero() && r.max_unavailable.is_zero() => {
+                DeploymentStrategy::Invalid
+            }
             Ok(r) => DeploymentStrategy::RollingUpdate(r),
             Err(_) => DeploymentStrategy::Invalid,
         }
@@ -121,7 +123,10 @@ mod tests {
             assert!(defaults.resolve(replicas).waits_for_new_pod(), "{replicas}");
         }
         for replicas in 4..=8 {
-            assert!(!defaults.resolve(replicas).waits_for_new_pod(), "{replicas}");
+            assert!(
+                !defaults.resolve(replicas).waits_for_new_pod(),
+                "{replicas}"
+            );
         }
     }
 

@@ -16,7 +16,12 @@ impl Rule for InvalidObject {
 
 /// The finding for a field of the wrong type at `location`.
 pub fn finding(location: Location, message: &str) -> Finding {
-    Finding::new(ID, Severity::Error, location, format!("the API server would reject this object: {message}"))
-        .with_label("wrong type")
-        .with_help("write the value with the type the Kubernetes API expects for this field")
+    Finding::new(
+        ID,
+        Severity::Error,
+        location,
+        format!("the API server would reject this object: {message}"),
+    )
+    .with_label("wrong type")
+    .with_help("write the value with the type the Kubernetes API expects for this field")
 }

@@ -22,7 +22,13 @@ pub trait Rule: Send + Sync {
     fn check_object(&self, _object: &Object<'_, '_>, _cx: &mut ObjectContext<'_>) {}
 
     /// Finishes what [`ObjectContext::defer`] set aside, once every object is known.
-    fn check_deferred(&self, _deferred: Box<dyn Any + Send>, _index: &ObjectIndex, _cx: &mut SetContext<'_>) {}
+    fn check_deferred(
+        &self,
+        _deferred: Box<dyn Any + Send>,
+        _index: &ObjectIndex,
+        _cx: &mut SetContext<'_>,
+    ) {
+    }
 }
 
 /// What a rule may use and produce while checking one object.
@@ -80,18 +86,30 @@ pub struct RuleMeta {
 impl RuleMeta {
     /// Reads `---\nid: …\nseverity: …\ncategory: …\nsummary: …\n---\n<body>`.
     pub fn parse(doc: &'static str) -> Result<RuleMeta, String> {
-        let rest = doc.strip_prefix("---\n").ok_or("document does not start with front matter")?;
-        let (front, body) = rest.split_once("\n---\n").ok_or("front matter is not closed")?;
+        let rest = doc
+            .strip_prefix("---\n")
+            .ok_or("document does not start with front matter")?;
+        let (front, body) = rest
+            .split_once("\n---\n")
+            .ok_or("front matter is not closed")?;
         let mut fields = std::collections::HashMap::new();
         for line in front.lines() {
-            let (key, value) = line.split_once(':').ok_or_else(|| format!("bad front matter line `{line}`"))?;
+            let (key, value) = line
+                .split_once(':')
+                .ok_or_else(|| format!("bad front matter line `{line}`"))?;
             fields.insert(key.trim(), value.trim());
         }
-        let field = |name: &str| fields.get(name).copied().ok_or_else(|| format!("front matter has no `{name}`"));
+        let field = |name: &str| {
+            fields
+                .get(name)
+                .copied()
+                .ok_or_else(|| format!("front matter has no `{name}`"))
+        };
         let severity = field("severity")?;
         Ok(RuleMeta {
             id: field("id")?,
-            severity: Severity::parse(severity).ok_or_else(|| format!("unknown severity `{severity}`"))?,
+            severity: Severity::parse(severity)
+                .ok_or_else(|| format!("unknown severity `{severity}`"))?,
             category: field("category")?,
             summary: field("summary")?,
             body: body.trim_start_matches('\n'),
@@ -139,7 +157,8 @@ pub fn registry() -> &'static Registry {
         let mut entries: Vec<RuleEntry> = RULES
             .iter()
             .map(|rule| RuleEntry {
-                meta: RuleMeta::parse(rule.doc()).unwrap_or_else(|e| panic!("bad rule document: {e}")),
+                meta: RuleMeta::parse(rule.doc())
+                    .unwrap_or_else(|e| panic!("bad rule document: {e}")),
                 rule: *rule,
             })
             .collect();

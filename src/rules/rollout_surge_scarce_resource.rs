@@ -89,12 +89,18 @@ impl Rule for RolloutSurgeScarceResource {
             rolling,
             strategy_written: spec.strategy.is_some(),
             location: object.locate(&max_unavailable_path(), Target::Value),
-            replicas_location: object.locate(&FieldPath::keys(&["spec", "replicas"]), Target::Value),
+            replicas_location: object
+                .locate(&FieldPath::keys(&["spec", "replicas"]), Target::Value),
             needs,
         });
     }
 
-    fn check_deferred(&self, deferred: Box<dyn Any + Send>, index: &ObjectIndex, cx: &mut SetContext<'_>) {
+    fn check_deferred(
+        &self,
+        deferred: Box<dyn Any + Send>,
+        index: &ObjectIndex,
+        cx: &mut SetContext<'_>,
+    ) {
         let Ok(candidate) = deferred.downcast::<Candidate>() else {
             return;
         };
@@ -106,7 +112,8 @@ impl Rule for RolloutSurgeScarceResource {
                 (replicas, replicas)
             }
         };
-        let waiting: Vec<ResolvedRollout> = (low.max(1)..=high.min(low.max(1) + MAX_EVALUATED_REPLICAS))
+        let waiting: Vec<ResolvedRollout> = (low.max(1)
+            ..=high.min(low.max(1) + MAX_EVALUATED_REPLICAS))
             .map(|replicas| candidate.rolling.resolve(replicas))
             .filter(ResolvedRollout::waits_for_new_pod)
             .collect();
@@ -117,13 +124,21 @@ impl Rule for RolloutSurgeScarceResource {
             let Some(severity) = severity(&cx.config.capacity, need, first.surge) else {
                 continue;
             };
-            let mut finding = Finding::new(ID, severity, candidate.location.clone(), message(&candidate, need, first))
-                .with_label(label(&candidate, first))
-                .with_help(help(need, first))
-                .with_related(
-                    need.request.clone(),
-                    format!("each pod needs {} {} (requested here)", need.amount, need.resource),
-                );
+            let mut finding = Finding::new(
+                ID,
+                severity,
+                candidate.location.clone(),
+                message(&candidate, need, first),
+            )
+            .with_label(label(&candidate, first))
+            .with_help(help(need, first))
+            .with_related(
+                need.request.clone(),
+                format!(
+                    "each pod needs {} {} (requested here)",
+                    need.amount, need.resource
+                ),
+            );
             finding.path = Some(max_unavailable_path().to_string());
             finding.object = Some(candidate.object.clone());
             match autoscaling {
@@ -141,7 +156,10 @@ impl Rule for RolloutSurgeScarceResource {
                     ));
                     finding = finding.with_related(
                         a.min_location.clone(),
-                        format!("HorizontalPodAutoscaler {} allows {} replica(s)", a.hpa_name, a.min_replicas),
+                        format!(
+                            "HorizontalPodAutoscaler {} allows {} replica(s)",
+                            a.hpa_name, a.min_replicas
+                        ),
                     );
                 }
                 None if candidate.replicas.is_some() => {
@@ -164,7 +182,10 @@ impl Rule for RolloutSurgeScarceResource {
 fn severity(capacity: &Capacity, need: &Need, surge: i64) -> Option<Severity> {
     let units = need.amount.value();
     match capacity.extended_resources.get(&need.resource) {
-        Some(&ResourceCapacity { free_per_node, free_total }) if free_per_node.or(free_total).is_some() => {
+        Some(&ResourceCapacity {
+            free_per_node,
+            free_total,
+        }) if free_per_node.or(free_total).is_some() => {
             let per_node = i128::from(free_per_node.or(free_total).unwrap_or(0));
             let total = free_total.map(i128::from);
             if per_node < units {
@@ -181,9 +202,10 @@ fn severity(capacity: &Capacity, need: &Need, surge: i64) -> Option<Severity> {
 }
 
 fn peak(need: &Need, rollout: &ResolvedRollout) -> String {
-    need.amount
-        .checked_mul_int(rollout.surge)
-        .map_or_else(|| format!("{} × {}", rollout.surge, need.amount), |q| q.to_string())
+    need.amount.checked_mul_int(rollout.surge).map_or_else(
+        || format!("{} × {}", rollout.surge, need.amount),
+        |q| q.to_string(),
+    )
 }
 
 fn message(candidate: &Candidate, need: &Need, rollout: &ResolvedRollout) -> String {
@@ -225,7 +247,10 @@ fn label(candidate: &Candidate, rollout: &ResolvedRollout) -> String {
 }
 
 fn help(need: &Need, rollout: &ResolvedRollout) -> String {
-    let (amount, resource) = (&need.amount, &need.resource);
+    let resource = &need.resource;
+    // The config counts whole units (bytes for huge pages).
+    let units = need.amount.value();
+    let peak_units = units.saturating_mul(i128::from(rollout.surge));
     format!(
         "let old pods go first (brief downtime):\n\
          \x20 spec:\n\
@@ -241,7 +266,7 @@ fn help(need: &Need, rollout: &ResolvedRollout) -> String {
          or, if {peak} spare {resource} is guaranteed for rollouts, record it in .kubelint.yaml:\n\
          \x20 capacity:\n\
          \x20   extendedResources:\n\
-         \x20     {resource}: {{freePerNode: {amount}, freeTotal: {peak}}}",
+         \x20     {resource}: {{freePerNode: {units}, freeTotal: {peak_units}}}",
         peak = peak(need, rollout),
     )
 }

@@ -16,7 +16,12 @@ impl Rule for YamlSyntax {
 
 /// The finding for a parse error (or unreadable text) at `location`.
 pub fn finding(location: Location, message: &str) -> Finding {
-    Finding::new(ID, Severity::Error, location, format!("YAML syntax error: {message}"))
-        .with_label("the parser stopped here")
-        .with_help("fix the YAML; the rest of this document was not checked")
+    Finding::new(
+        ID,
+        Severity::Error,
+        location,
+        format!("YAML syntax error: {message}"),
+    )
+    .with_label("the parser stopped here")
+    .with_help("fix the YAML; the rest of this document was not checked")
 }

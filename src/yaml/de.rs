@@ -56,6 +56,8 @@ pub fn from_node<'de, T: serde::Deserialize<'de>>(
         doc,
         id: node,
         depth: 0,
+        bytes: Bytes::No,
+        is_key: false,
     })
 }
 
@@ -64,6 +66,18 @@ pub struct NodeDe<'d, 'a> {
     doc: &'d Document<'a>,
     id: NodeId,
     depth: u32,
+    bytes: Bytes,
+    /// A mapping key: sigs.k8s.io/yaml turns non-string keys into their text (`on` → "true").
+    is_key: bool,
+}
+
+/// Where base64 `[]byte` values are (a ConfigMap's `binaryData`): Go's decoder
+/// ignores line breaks in them, k8s-openapi's does not, so they are removed first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bytes {
+    No,
+    MapOfBase64,
+    Base64,
 }
 
 enum Shape<'d, 'a> {
@@ -78,7 +92,35 @@ impl<'d, 'a> NodeDe<'d, 'a> {
             doc: self.doc,
             id,
             depth: self.depth + 1,
+            bytes: Bytes::No,
+            is_key: false,
         }
+    }
+
+    /// How a key reads once converted to JSON: a string, whatever it resolved to.
+    fn key_text(&self) -> Option<std::borrow::Cow<'d, str>> {
+        let Ok(Shape::Scalar(scalar, resolved)) = self.shape() else {
+            return None;
+        };
+        Some(match resolved {
+            Resolved::Bool(b) => b.to_string().into(),
+            Resolved::Int(i) => i.to_string().into(),
+            Resolved::Uint(u) => u.to_string().into(),
+            Resolved::Float(f) => f.to_string().into(),
+            Resolved::Null => "null".into(),
+            Resolved::Str | Resolved::Timestamp => scalar.value.as_ref().into(),
+        })
+    }
+
+    /// The value of an entry whose key is `key`.
+    fn entry_value(&self, key: NodeId, value: NodeId) -> NodeDe<'d, 'a> {
+        let mut child = self.child(value);
+        child.bytes = match (self.bytes, self.doc.text(key)) {
+            (Bytes::MapOfBase64, _) => Bytes::Base64,
+            (_, Some("binaryData")) if self.depth == 0 => Bytes::MapOfBase64,
+            _ => Bytes::No,
+        };
+        child
     }
 
     fn error(&self, message: impl Into<String>) -> DeError {
@@ -122,7 +164,10 @@ impl<'d, 'a> NodeDe<'d, 'a> {
                     Resolved::Int(_) | Resolved::Uint(_) | Resolved::Float(_)
                         if expected == "a string" =>
                     {
-                        format!("{} `{text}`; quote it to make it a string", resolved.describe())
+                        format!(
+                            "{} `{text}`; quote it to make it a string",
+                            resolved.describe()
+                        )
                     }
                     Resolved::Str if expected == "an integer" || expected == "a number" => {
                         format!("the string {:?}", text.as_ref())
@@ -188,7 +233,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.shape()? {
-            Shape::Scalar(_, Resolved::Bool(b)) => visitor.visit_bool(b).map_err(|e: DeError| e.at(self.id)),
+            Shape::Scalar(_, Resolved::Bool(b)) => {
+                visitor.visit_bool(b).map_err(|e: DeError| e.at(self.id))
+            }
             _ => Err(self.mismatch("a boolean")),
         }
     }
@@ -217,10 +264,27 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        if self.is_key
+            && let Some(text) = self.key_text()
+        {
+            return visitor.visit_str(&text).map_err(|e: DeError| e.at(self.id));
+        }
         match self.shape()? {
-            Shape::Scalar(scalar, Resolved::Str | Resolved::Timestamp) => {
-                visitor.visit_str(&scalar.value).map_err(|e: DeError| e.at(self.id))
+            Shape::Scalar(scalar, Resolved::Str)
+                if self.bytes == Bytes::Base64 && scalar.value.contains(['\n', '\r']) =>
+            {
+                let joined: String = scalar
+                    .value
+                    .chars()
+                    .filter(|c| !matches!(c, '\n' | '\r'))
+                    .collect();
+                visitor
+                    .visit_str(&joined)
+                    .map_err(|e: DeError| e.at(self.id))
             }
+            Shape::Scalar(scalar, Resolved::Str | Resolved::Timestamp) => visitor
+                .visit_str(&scalar.value)
+                .map_err(|e: DeError| e.at(self.id)),
             _ => Err(self.mismatch("a string")),
         }
     }
@@ -268,22 +332,30 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
             && let Shape::Scalar(scalar, Resolved::Int(_) | Resolved::Uint(_) | Resolved::Float(_)) =
                 self.shape()?
         {
-            return visitor.visit_str(&scalar.value).map_err(|e: DeError| e.at(self.id));
+            return visitor
+                .visit_str(&scalar.value)
+                .map_err(|e: DeError| e.at(self.id));
         }
-        visitor.visit_newtype_struct(self).map_err(|e: DeError| e.at(self.id))
+        visitor
+            .visit_newtype_struct(self)
+            .map_err(|e: DeError| e.at(self.id))
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.shape()? {
             // JSON null decodes to an empty list in Go.
-            Shape::Seq | Shape::Scalar(_, Resolved::Null) => {
-                visitor.visit_seq(SeqAccess::new(self)).map_err(|e: DeError| e.at(self.id))
-            }
+            Shape::Seq | Shape::Scalar(_, Resolved::Null) => visitor
+                .visit_seq(SeqAccess::new(self))
+                .map_err(|e: DeError| e.at(self.id)),
             _ => Err(self.mismatch("a list")),
         }
     }
 
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DeError> {
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
         self.deserialize_seq(visitor)
     }
 
@@ -298,9 +370,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.shape()? {
-            Shape::Map | Shape::Scalar(_, Resolved::Null) => {
-                visitor.visit_map(MapAccess::new(self)).map_err(|e: DeError| e.at(self.id))
-            }
+            Shape::Map | Shape::Scalar(_, Resolved::Null) => visitor
+                .visit_map(MapAccess::new(self))
+                .map_err(|e: DeError| e.at(self.id)),
             _ => Err(self.mismatch("a mapping")),
         }
     }
@@ -324,7 +396,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
             Shape::Scalar(scalar, Resolved::Str) => {
                 let variant: de::value::StrDeserializer<'_, DeError> =
                     scalar.value.as_ref().into_deserializer();
-                visitor.visit_enum(variant).map_err(|e: DeError| e.at(self.id))
+                visitor
+                    .visit_enum(variant)
+                    .map_err(|e: DeError| e.at(self.id))
             }
             _ => Err(self.mismatch("a string")),
         }
@@ -332,7 +406,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_> {
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
         match self.shape()? {
-            Shape::Scalar(scalar, _) => visitor.visit_str(&scalar.value).map_err(|e: DeError| e.at(self.id)),
+            Shape::Scalar(scalar, _) => visitor
+                .visit_str(&scalar.value)
+                .map_err(|e: DeError| e.at(self.id)),
             _ => Err(self.mismatch("a key")),
         }
     }
@@ -401,18 +477,27 @@ impl<'d, 'a> MapAccess<'d, 'a> {
                     .collect(),
             ),
         };
-        MapAccess { de, entries, next: 0 }
+        MapAccess {
+            de,
+            entries,
+            next: 0,
+        }
     }
 }
 
 impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
     type Error = DeError;
 
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, DeError> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, DeError> {
         let Some(&key) = self.entries.get(2 * self.next) else {
             return Ok(None);
         };
-        seed.deserialize(self.de.child(key))
+        let mut key_de = self.de.child(key);
+        key_de.is_key = true;
+        seed.deserialize(key_de)
             .map(Some)
             .map_err(|e: DeError| e.at(key))
     }
@@ -421,11 +506,70 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_, '_> {
         let Some(&value) = self.entries.get(2 * self.next + 1) else {
             return Err(self.de.error("value without a key"));
         };
+        let key = self.entries[2 * self.next];
         self.next += 1;
-        seed.deserialize(self.de.child(value)).map_err(|e: DeError| e.at(value))
+        seed.deserialize(self.de.entry_value(key, value))
+            .map_err(|e: DeError| e.at(value))
     }
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.entries.len() / 2 - self.next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::ConfigMap;
+
+    use super::*;
+    use crate::yaml::{Loaded, Loader};
+
+    fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeError> {
+        let Some(Loaded::Document(doc)) = Loader::new(text).next() else {
+            panic!("no document");
+        };
+        from_node(&doc, doc.root.expect("root"))
+    }
+
+    #[test]
+    fn binary_data_may_span_lines_as_go_allows() {
+        let cm: ConfigMap = decode(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\nbinaryData:\n  blob: |\n    aGVsbG8g\n    d29ybGQ=\ndata:\n  text: |\n    two\n    lines\n",
+        )
+        .unwrap();
+        assert_eq!(cm.binary_data.unwrap()["blob"].0, b"hello world");
+        assert_eq!(cm.data.unwrap()["text"], "two\nlines\n");
+    }
+
+    #[test]
+    fn yaml_1_1_values_in_string_fields_are_type_errors() {
+        let error = decode::<ConfigMap>("apiVersion: v1\nkind: ConfigMap\ndata:\n  enabled: yes\n")
+            .unwrap_err();
+        assert!(
+            error.message.contains("`yes` means true"),
+            "{}",
+            error.message
+        );
+        let error = decode::<ConfigMap>("apiVersion: v1\nkind: ConfigMap\ndata:\n  mode: 0644\n")
+            .unwrap_err();
+        assert!(
+            error.message.contains("`0644` means 420"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn quantities_keep_their_text_and_merge_keys_apply() {
+        let cm: ConfigMap = decode(
+            "apiVersion: v1\nkind: ConfigMap\nbase: &d {x: \"1\", z: \"2\"}\ndata:\n  <<: *d\n  z: \"3\"\n  on: \"4\"\n",
+        )
+        .unwrap();
+        let data = cm.data.unwrap();
+        assert_eq!((data["x"].as_str(), data["z"].as_str()), ("1", "3"));
+        // A YAML 1.1 boolean key becomes the key "true", as kubectl sends it.
+        assert_eq!(data["true"], "4");
+        let q: k8s_openapi::apimachinery::pkg::api::resource::Quantity = decode("1e9\n").unwrap();
+        assert_eq!(q.0, "1e9");
     }
 }

@@ -201,9 +201,17 @@ impl<'a> Builder<'a> {
                 let flow = style == StructureStyle::Flow;
                 let is_map = matches!(event, Event::MappingStart(..));
                 let kind = if is_map {
-                    NodeKind::Map { start: 0, len: 0, flow }
+                    NodeKind::Map {
+                        start: 0,
+                        len: 0,
+                        flow,
+                    }
                 } else {
-                    NodeKind::Seq { start: 0, len: 0, flow }
+                    NodeKind::Seq {
+                        start: 0,
+                        len: 0,
+                        flow,
+                    }
                 };
                 let id = self.add_node(Node { span, kind });
                 if anchor != 0 {
@@ -233,7 +241,11 @@ impl<'a> Builder<'a> {
                 let count = frame.children.len() as u32;
                 let node = &mut self.doc.nodes[frame.node as usize];
                 match &mut node.kind {
-                    NodeKind::Map { start: s, len, flow } => {
+                    NodeKind::Map {
+                        start: s,
+                        len,
+                        flow,
+                    } => {
                         *s = start;
                         *len = count / 2;
                         if !*flow {
@@ -245,7 +257,11 @@ impl<'a> Builder<'a> {
                             node.span.end = span.end;
                         }
                     }
-                    NodeKind::Seq { start: s, len, flow } => {
+                    NodeKind::Seq {
+                        start: s,
+                        len,
+                        flow,
+                    } => {
                         *s = start;
                         *len = count;
                         if !*flow {

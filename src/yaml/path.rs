@@ -22,7 +22,11 @@ impl FieldPath {
 
     /// A path from dotted static keys: `FieldPath::parse_static("spec.strategy")`.
     pub fn keys(keys: &[&'static str]) -> Self {
-        FieldPath(keys.iter().map(|k| Segment::Key(Cow::Borrowed(*k))).collect())
+        FieldPath(
+            keys.iter()
+                .map(|k| Segment::Key(Cow::Borrowed(*k)))
+                .collect(),
+        )
     }
 
     pub fn key(mut self, key: impl Into<Cow<'static, str>>) -> Self {

@@ -182,7 +182,8 @@ fn parse_go_int(text: &str) -> Option<i128> {
 }
 
 fn strip_prefix_ci<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
-    (text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix))
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
         .then(|| &text[prefix.len()..])
 }
 
@@ -333,10 +334,14 @@ mod tests {
 
     #[test]
     fn yaml_1_1_booleans() {
-        for t in ["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"] {
+        for t in [
+            "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+        ] {
             assert_eq!(resolve_plain(t), Bool(true), "{t}");
         }
-        for f in ["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"] {
+        for f in [
+            "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+        ] {
             assert_eq!(resolve_plain(f), Bool(false), "{f}");
         }
         for s in ["yES", "oN", "tRue", "Nope", "okay", "t", "f"] {
@@ -368,6 +373,7 @@ mod tests {
             ("-0b101", -5),
             ("1_000", 1000),
             ("1_000_000", 1_000_000),
+            ("1__", 1),
             ("-9223372036854775808", i64::MIN),
         ];
         for (text, value) in cases {
@@ -407,7 +413,7 @@ mod tests {
     fn strings_that_look_numeric() {
         for s in [
             "1.2.3", "1e", "e3", ".", "-", "+", "0x", "0xZZ", "1-2", "12.5%", "25%", "500m", "1Gi",
-            "v1", "1:2", "+.5x", "inf", "nan", "0o8", "1__",
+            "v1", "1:2", "+.5x", "inf", "nan", "0o8",
         ] {
             assert_eq!(resolve_plain(s), Str, "{s}");
         }
@@ -424,7 +430,12 @@ mod tests {
         ] {
             assert_eq!(resolve_plain(t), Timestamp, "{t}");
         }
-        for s in ["2001-13-14", "2001-12-14X", "201-12-14", "2001-12-14 21:59:43.10 -5"] {
+        for s in [
+            "2001-13-14",
+            "2001-12-14X",
+            "201-12-14",
+            "2001-12-14 21:59:43.10 -5",
+        ] {
             assert_eq!(resolve_plain(s), Str, "{s}");
         }
     }
@@ -443,7 +454,10 @@ mod tests {
         assert_eq!(resolve_tagged("twelve", CoreTag::Int), None);
         assert_eq!(resolve_tagged("on", CoreTag::Bool), Some(Bool(true)));
         assert_eq!(resolve_tagged("x", CoreTag::Other), Some(Str));
-        assert_eq!(resolve_tagged("2001-01-01", CoreTag::Timestamp), Some(Timestamp));
+        assert_eq!(
+            resolve_tagged("2001-01-01", CoreTag::Timestamp),
+            Some(Timestamp)
+        );
     }
 
     proptest::proptest! {

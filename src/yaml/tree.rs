@@ -25,9 +25,17 @@ pub struct Node<'a> {
 pub enum NodeKind<'a> {
     Scalar(Scalar<'a>),
     /// `len` items at `children[start..]`.
-    Seq { start: u32, len: u32, flow: bool },
+    Seq {
+        start: u32,
+        len: u32,
+        flow: bool,
+    },
     /// `len` entries; entry `i` is key `children[start + 2i]`, value `children[start + 2i + 1]`.
-    Map { start: u32, len: u32, flow: bool },
+    Map {
+        start: u32,
+        len: u32,
+        flow: bool,
+    },
     /// `*name`: the anchored node it stands for.
     Alias(NodeId),
 }
@@ -103,7 +111,10 @@ impl<'a> Document<'a> {
 
     /// The entries written in a mapping, in order, as (key, value) ids; merge keys (`<<`)
     /// are returned as written. See [`Document::entries`] for the merged view.
-    pub fn map_entries(&self, id: NodeId) -> impl DoubleEndedIterator<Item = (NodeId, NodeId)> + '_ {
+    pub fn map_entries(
+        &self,
+        id: NodeId,
+    ) -> impl DoubleEndedIterator<Item = (NodeId, NodeId)> + '_ {
         self.written_pairs(id)
             .chunks_exact(2)
             .map(|pair| (pair[0], pair[1]))

@@ -13,8 +13,6 @@ pub fn repo() -> PathBuf {
 
 /// Lints paths given relative to the repository root (so reports name them that way).
 pub fn lint_paths(paths: &[&str], config: &Config, options: &LintOptions) -> Report {
-    let previous = std::env::current_dir().expect("cwd");
-    let _ = previous;
     let paths: Vec<PathBuf> = paths.iter().map(|p| repo().join(p)).collect();
     let discovered = discover(&paths, &WalkOptions::default());
     assert!(discovered.errors.is_empty(), "{:?}", discovered.errors);
@@ -34,10 +32,22 @@ pub fn lint_text(text: &str, config: &Config, options: &LintOptions) -> Report {
 /// The report as a person sees it, without colour or hyperlinks, for snapshots.
 pub fn render(report: &Report) -> String {
     let mut out = Vec::new();
-    human::write(report, &HumanOptions { color: false, width: 100, links: false }, &mut out).expect("render");
+    human::write(
+        report,
+        &HumanOptions {
+            color: false,
+            width: 100,
+            links: false,
+        },
+        &mut out,
+    )
+    .expect("render");
     String::from_utf8(out).expect("utf-8")
 }
 
 pub fn relative(path: &Path) -> String {
-    path.strip_prefix(repo()).unwrap_or(path).display().to_string()
+    path.strip_prefix(repo())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
