@@ -236,3 +236,102 @@ pub fn decode_object(
         "v1" "LimitRange" => LimitRange(LimitRange),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Loaded, Loader};
+
+    const POD_SPEC: &str = "containers:\n- name: c\n  image: c\n";
+
+    fn indent(text: &str, by: usize) -> String {
+        text.lines()
+            .map(|l| format!("{}{l}\n", " ".repeat(by)))
+            .collect()
+    }
+
+    /// The line of the first container's `name` in each workload kind, through the view.
+    #[test]
+    fn pod_template_view_points_into_every_kind() {
+        let template = |by: usize| {
+            format!(
+                "{}template:\n{}  spec:\n{}",
+                " ".repeat(by),
+                " ".repeat(by),
+                indent(POD_SPEC, by + 4)
+            )
+        };
+        let cases = [
+            (
+                "apps/v1",
+                "Deployment",
+                format!("spec:\n  selector: {{}}\n{}", template(2)),
+                9,
+            ),
+            (
+                "apps/v1",
+                "StatefulSet",
+                format!("spec:\n  serviceName: s\n  selector: {{}}\n{}", template(2)),
+                10,
+            ),
+            (
+                "apps/v1",
+                "DaemonSet",
+                format!("spec:\n  selector: {{}}\n{}", template(2)),
+                9,
+            ),
+            (
+                "apps/v1",
+                "ReplicaSet",
+                format!("spec:\n  selector: {{}}\n{}", template(2)),
+                9,
+            ),
+            ("batch/v1", "Job", format!("spec:\n{}", template(2)), 8),
+            (
+                "batch/v1",
+                "CronJob",
+                format!(
+                    "spec:\n  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n{}",
+                    template(6)
+                ),
+                11,
+            ),
+            ("v1", "Pod", format!("spec:\n{}", indent(POD_SPEC, 2)), 6),
+        ];
+        for (api_version, kind, body, line) in cases {
+            let text =
+                format!("apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x}}\n{body}");
+            let Some(Loaded::Document(doc)) = Loader::new(&text).next() else {
+                panic!("{kind}: no document");
+            };
+            let root = doc.root.unwrap();
+            let (metadata, typed) = decode_object(&doc, root, api_version, kind)
+                .unwrap_or_else(|e| panic!("{kind}: {}", e.message));
+            let file = FileContext::new(0, &text);
+            let object = Object {
+                doc: &doc,
+                root,
+                file: &file,
+                api_version: api_version.into(),
+                kind: kind.into(),
+                metadata,
+                typed,
+            };
+            let view = object
+                .pod_template()
+                .unwrap_or_else(|| panic!("{kind}: no pod template"));
+            assert_eq!(view.spec.containers[0].name, "c");
+            let path = view
+                .spec_path
+                .clone()
+                .key("containers")
+                .index(0)
+                .key("name");
+            assert_eq!(
+                object.locate(&path, Target::Value).line,
+                line,
+                "{kind}\n{text}"
+            );
+        }
+    }
+}
