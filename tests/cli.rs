@@ -385,3 +385,26 @@ fn symlink_loops_and_unreadable_files_are_errors_not_crashes() {
     assert_eq!(report["findings"][0]["file"], "gpu.yaml");
     assert!(String::from_utf8_lossy(&output.stderr).contains("loop"));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unreadable_file_is_an_error_and_the_rest_is_linted() {
+    // Reading /proc/self/mem from offset 0 fails with EIO even for root, unlike chmod 000.
+    let output = kubelint(
+        &[
+            "check",
+            "/proc/self/mem",
+            "testdata/example",
+            "--format",
+            "json",
+        ],
+        repo(),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("/proc/self/mem: cannot read"));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        report["findings"][0]["file"],
+        "testdata/example/embedder.yaml"
+    );
+}
