@@ -39,6 +39,9 @@ struct Candidate {
     location: Location,
     replicas_location: Location,
     needs: Vec<Need>,
+    /// Dynamic Resource Allocation: a fresh claim per pod from each of these templates, with
+    /// a device count kubelint cannot see (SEMANTICS.md §0.7), so these findings are `info`.
+    claim_templates: Vec<(String, Location)>,
 }
 
 fn max_unavailable_path() -> FieldPath {
@@ -73,7 +76,24 @@ impl Rule for RolloutSurgeScarceResource {
                 })
             })
             .collect();
-        if needs.is_empty() {
+        let claim_templates: Vec<(String, Location)> = template
+            .spec
+            .resource_claims
+            .iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, claim)| {
+                let name = claim.resource_claim_template_name.clone()?;
+                let path = template
+                    .spec_path
+                    .clone()
+                    .key("resourceClaims")
+                    .index(i)
+                    .key("resourceClaimTemplateName");
+                Some((name, object.locate(&path, Target::Value)))
+            })
+            .collect();
+        if needs.is_empty() && claim_templates.is_empty() {
             return;
         }
         let spec = &deployment.spec;
@@ -92,6 +112,7 @@ impl Rule for RolloutSurgeScarceResource {
             replicas_location: object
                 .locate(&FieldPath::keys(&["spec", "replicas"]), Target::Value),
             needs,
+            claim_templates,
         });
     }
 
@@ -120,6 +141,26 @@ impl Rule for RolloutSurgeScarceResource {
         let (Some(first), Some(last)) = (waiting.first(), waiting.last()) else {
             return;
         };
+        for (claim_template, claim_location) in &candidate.claim_templates {
+            let mut finding = Finding::new(
+                ID,
+                Severity::Info,
+                candidate.location.clone(),
+                format!(
+                    "{}: rolling update keeps all {} old pod(s) until a new pod is Ready (maxUnavailable resolves to 0, \
+                     maxSurge to {}), and each pod allocates its own devices through ResourceClaimTemplate \
+                     {claim_template}. The new pod needs those devices free; kubelint cannot see how many the claim \
+                     asks for. If none are free the rollout never finishes.",
+                    candidate.display, first.replicas, first.surge
+                ),
+            )
+            .with_label(label(&candidate, first))
+            .with_help(recreate_or_one_by_one("device"))
+            .with_related(claim_location.clone(), "each pod gets a new claim from this template");
+            finding.path = Some(max_unavailable_path().to_string());
+            finding.object = Some(candidate.object.clone());
+            cx.report(finding);
+        }
         for need in &candidate.needs {
             let Some(severity) = severity(&cx.config.capacity, need, first.surge) else {
                 continue;
@@ -252,21 +293,29 @@ fn help(need: &Need, rollout: &ResolvedRollout) -> String {
     let units = need.amount.value();
     let peak_units = units.saturating_mul(i128::from(rollout.surge));
     format!(
+        "{}\n\
+         or, if {peak} spare {resource} is guaranteed for rollouts, record it in .kubelint.yaml:\n\
+         \x20 capacity:\n\
+         \x20   extendedResources:\n\
+         \x20     {resource}: {{freePerNode: {units}, freeTotal: {peak_units}}}",
+        recreate_or_one_by_one(resource),
+        peak = peak(need, rollout),
+    )
+}
+
+/// The two strategies that never need a spare `what`, as YAML.
+fn recreate_or_one_by_one(what: &str) -> String {
+    format!(
         "let old pods go first (brief downtime):\n\
          \x20 spec:\n\
          \x20   strategy:\n\
          \x20     type: Recreate\n\
-         or replace one pod at a time, without an extra {resource}:\n\
+         or replace one pod at a time, without an extra {what}:\n\
          \x20 spec:\n\
          \x20   strategy:\n\
          \x20     type: RollingUpdate\n\
          \x20     rollingUpdate:\n\
          \x20       maxSurge: 0\n\
-         \x20       maxUnavailable: 1\n\
-         or, if {peak} spare {resource} is guaranteed for rollouts, record it in .kubelint.yaml:\n\
-         \x20 capacity:\n\
-         \x20   extendedResources:\n\
-         \x20     {resource}: {{freePerNode: {units}, freeTotal: {peak_units}}}",
-        peak = peak(need, rollout),
+         \x20       maxUnavailable: 1"
     )
 }
