@@ -11,6 +11,7 @@ use crate::finding::{Finding, ObjectRef};
 use crate::k8s::index::IndexEntry;
 use crate::k8s::object::{Object, decode_object};
 use crate::k8s::{FileContext, ObjectIndex, Typed};
+use crate::kustomize;
 use crate::report::{Report, Summary};
 use crate::rules::{
     Deferred, ObjectContext, RuleEntry, SetContext, invalid_object, registry, yaml_syntax,
@@ -57,10 +58,19 @@ pub fn lint(
         .filter(|entry| is_active(entry.meta.id, config, options))
         .collect();
     let run = || {
+        let patches = kustomize::patch_files(inputs);
         inputs
             .par_iter()
             .enumerate()
-            .map(|(id, input)| lint_input(id, input, stdin, config, &active))
+            .map(|(id, input)| {
+                let is_patch = match input {
+                    Input::File(path) if !patches.is_empty() => {
+                        path.canonicalize().is_ok_and(|p| patches.contains(&p))
+                    }
+                    _ => false,
+                };
+                lint_input(id, input, stdin, config, &active, is_patch)
+            })
             .collect::<Vec<_>>()
     };
     let outcomes = match rayon::ThreadPoolBuilder::new()
@@ -80,12 +90,15 @@ fn is_active(id: &str, config: &Config, options: &LintOptions) -> bool {
         && config.level(id) != Some(RuleLevel::Off)
 }
 
+/// Reads and lints one input. A Kustomize patch (`is_patch`) is only parsed: its objects are
+/// fragments, not what will be applied.
 fn lint_input(
     id: FileId,
     input: &Input,
     stdin: Option<&str>,
     config: &Config,
     active: &[&RuleEntry],
+    is_patch: bool,
 ) -> FileOutcome {
     let (name, bytes) = match input {
         Input::Stdin => (
@@ -131,7 +144,7 @@ fn lint_input(
                 ),
             ));
         }
-        None => lint_text(&file, config, active, &mut outcome),
+        None => lint_text(&file, config, (!is_patch).then_some(active), &mut outcome),
     }
     let keep =
         !outcome.findings.is_empty() || !outcome.deferred.is_empty() || !outcome.index.is_empty();
@@ -150,10 +163,12 @@ fn read_error(path: &Path, error: &std::io::Error) -> String {
     }
 }
 
+/// Loads every document of a file and lints its objects; with `active` `None` (a patch) only
+/// the YAML itself is checked.
 fn lint_text(
     file: &FileContext<'_>,
     config: &Config,
-    active: &[&RuleEntry],
+    active: Option<&[&RuleEntry]>,
     outcome: &mut FileOutcome,
 ) {
     for loaded in Loader::new(file.text) {
@@ -166,7 +181,11 @@ fn lint_text(
                     &error.message,
                 ));
             }
-            Loaded::Document(doc) => lint_document(file, &doc, config, active, outcome),
+            Loaded::Document(doc) => {
+                if let Some(active) = active {
+                    lint_document(file, &doc, config, active, outcome);
+                }
+            }
         }
     }
 }

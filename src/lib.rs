@@ -8,6 +8,7 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod k8s;
+pub mod kustomize;
 pub mod report;
 pub mod rules;
 pub mod source;

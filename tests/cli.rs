@@ -408,3 +408,33 @@ fn an_unreadable_file_is_an_error_and_the_rest_is_linted() {
         "testdata/example/embedder.yaml"
     );
 }
+
+#[test]
+fn kustomize_patches_are_parsed_but_not_linted_as_objects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "resources: [gpu.yaml]\npatches:\n  - path: patch.yaml\npatchesStrategicMerge:\n  - broken.yaml\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("testdata/example/embedder.yaml"),
+        dir.path().join("gpu.yaml"),
+    )
+    .unwrap();
+    // A fragment: no selector, no strategy, a GPU; as a Deployment it would fire.
+    std::fs::write(
+        dir.path().join("patch.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: embedder}\nspec:\n  template:\n    spec:\n      containers:\n      - name: embedder\n        resources: {limits: {nvidia.com/gpu: 2}}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), "spec: [\n").unwrap();
+    let output = kubelint(&["check", ".", "--format", "json"], dir.path());
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        rules_for(&report, "gpu.yaml"),
+        ["rollout-surge-scarce-resource"]
+    );
+    assert!(rules_for(&report, "patch.yaml").is_empty());
+    assert_eq!(rules_for(&report, "broken.yaml"), ["yaml-syntax"]);
+}
