@@ -131,7 +131,14 @@ const COMPONENTS: &[&str] = &[
     "cache-warmer",
 ];
 
-const STATEFUL: &[&str] = &["postgres", "redis", "kafka", "zookeeper", "elasticsearch", "etcd"];
+const STATEFUL: &[&str] = &[
+    "postgres",
+    "redis",
+    "kafka",
+    "zookeeper",
+    "elasticsearch",
+    "etcd",
+];
 
 const MODELS: &[&str] = &[
     "llama-3.1-8b-instruct",
@@ -198,7 +205,33 @@ enum Kind {
     StatefulSet,
 }
 
-const KINDS: usize = 7;
+const KINDS: usize = Kind::StatefulSet as usize + 1;
+
+/// What a component runs.
+enum Workload {
+    Gpu,
+    Stateful,
+    Plain,
+}
+
+/// A chart's documents, bucketed by kind until they are written out in install order.
+#[derive(Default)]
+struct Docs {
+    by_kind: [String; KINDS],
+    count: usize,
+}
+
+impl Docs {
+    /// The buffer to append the next document of `kind` to.
+    fn next(&mut self, kind: Kind) -> &mut String {
+        self.count += 1;
+        &mut self.by_kind[kind as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.by_kind.iter().map(String::len).sum()
+    }
+}
 
 struct Chart {
     name: &'static str,
@@ -221,83 +254,85 @@ impl Chart {
         Chart {
             name,
             namespace: if rng.percent(70) { name } else { "apps" },
-            version: format!("{}.{}.{}", rng.range(0, 3), rng.range(0, 20), rng.range(0, 9)),
-            app_version: format!("{}.{}.{}", rng.range(1, 4), rng.range(0, 30), rng.range(0, 9)),
+            version: format!(
+                "{}.{}.{}",
+                rng.range(0, 3),
+                rng.range(0, 20),
+                rng.range(0, 9)
+            ),
+            app_version: format!(
+                "{}.{}.{}",
+                rng.range(1, 4),
+                rng.range(0, 30),
+                rng.range(0, 9)
+            ),
         }
     }
 
     /// Appends documents until they reach `target` bytes; returns how many.
     fn render(&self, rng: &mut Rng, target: usize, out: &mut String) -> Result<usize, fmt::Error> {
-        let mut docs: [String; KINDS] = Default::default();
-        let mut count = 1;
-        self.service_account(&mut docs[Kind::ServiceAccount as usize])?;
+        let mut docs = Docs::default();
+        self.service_account(docs.next(Kind::ServiceAccount))?;
         let mut ordinal = 0;
-        while docs.iter().map(String::len).sum::<usize>() < target {
+        while docs.len() < target {
             ordinal += 1;
-            count += self.component(rng, ordinal, &mut docs)?;
+            self.component(rng, ordinal, &mut docs)?;
         }
-        for doc in docs {
+        for doc in docs.by_kind {
             out.push_str(&doc);
         }
-        Ok(count)
+        Ok(docs.count)
     }
 
-    /// One workload and its companions; returns the number of documents.
-    fn component(
-        &self,
-        rng: &mut Rng,
-        ordinal: usize,
-        docs: &mut [String; KINDS],
-    ) -> Result<usize, fmt::Error> {
-        let roll = rng.range(0, 99);
-        let component = match roll {
-            0..=1 => "inference",
-            2..=7 => *rng.pick(STATEFUL),
-            _ => *rng.pick(COMPONENTS),
+    /// One workload and its companions.
+    fn component(&self, rng: &mut Rng, ordinal: usize, docs: &mut Docs) -> fmt::Result {
+        let workload = match rng.range(0, 99) {
+            0..=1 => Workload::Gpu,
+            2..=7 => Workload::Stateful,
+            _ => Workload::Plain,
+        };
+        let component = match workload {
+            Workload::Gpu => "inference",
+            Workload::Stateful => *rng.pick(STATEFUL),
+            Workload::Plain => *rng.pick(COMPONENTS),
         };
         let app = App {
             chart: self,
             name: format!("{}-{component}-{ordinal}", self.name),
             component,
-            config_map: roll >= 2 && rng.percent(15),
-        };
-        let mut count = 1;
-        let mut doc = |kind: Kind| {
-            count += 1;
-            &mut docs[kind as usize]
+            config_map: !matches!(workload, Workload::Gpu) && rng.percent(15),
         };
         if app.config_map {
-            app.config_map(rng, doc(Kind::ConfigMap))?;
+            app.config_map(rng, docs.next(Kind::ConfigMap))?;
         }
-        match roll {
-            0..=1 => {
-                app.gpu_deployment(rng, doc(Kind::Deployment))?;
+        match workload {
+            Workload::Gpu => {
+                app.gpu_deployment(rng, docs.next(Kind::Deployment))?;
                 if rng.percent(20) {
-                    app.hpa(rng, 1, doc(Kind::HorizontalPodAutoscaler))?;
+                    app.hpa(rng, 1, docs.next(Kind::HorizontalPodAutoscaler))?;
                 }
             }
-            2..=7 => {
-                app.service(rng, true, doc(Kind::Service))?;
-                app.stateful_set(rng, doc(Kind::StatefulSet))?;
+            Workload::Stateful => {
+                app.service(rng, true, docs.next(Kind::Service))?;
+                app.stateful_set(rng, docs.next(Kind::StatefulSet))?;
                 if rng.percent(50) {
-                    app.pdb(rng, doc(Kind::PodDisruptionBudget))?;
+                    app.pdb(rng, docs.next(Kind::PodDisruptionBudget))?;
                 }
             }
-            _ => {
-                app.deployment(rng, doc(Kind::Deployment))?;
+            Workload::Plain => {
+                app.deployment(rng, docs.next(Kind::Deployment))?;
                 if rng.percent(20) {
-                    app.service(rng, false, doc(Kind::Service))?;
+                    app.service(rng, false, docs.next(Kind::Service))?;
                 }
                 if rng.percent(10) {
-                    app.pdb(rng, doc(Kind::PodDisruptionBudget))?;
+                    app.pdb(rng, docs.next(Kind::PodDisruptionBudget))?;
                 }
                 if rng.percent(8) {
-                    app.hpa(rng, 2, doc(Kind::HorizontalPodAutoscaler))?;
+                    app.hpa(rng, 2, docs.next(Kind::HorizontalPodAutoscaler))?;
                 }
             }
         }
-        // The workload was counted up front; `doc` counted only the companions.
-        Ok(count - 1)
+        Ok(())
     }
 
     fn service_account(&self, out: &mut String) -> fmt::Result {
@@ -326,8 +361,15 @@ automountServiceAccountToken: false
 
 impl App<'_> {
     /// `---`, the `# Source:` comment, apiVersion, kind and metadata with Helm's labels.
-    fn head(&self, out: &mut String, template: &str, api_version: &str, kind: &str) -> fmt::Result {
-        let (chart, name, namespace) = (self.chart.name, &self.name, self.chart.namespace);
+    fn head(
+        &self,
+        out: &mut String,
+        template: &str,
+        api_version: &str,
+        kind: &str,
+        name: &str,
+    ) -> fmt::Result {
+        let (chart, namespace) = (self.chart.name, self.chart.namespace);
         let component = self.component;
         write!(
             out,
@@ -352,7 +394,11 @@ metadata:
         writeln!(out, "{indent}app.kubernetes.io/instance: {chart}")?;
         if all {
             let (version, app_version) = (&self.chart.version, &self.chart.app_version);
-            writeln!(out, "{indent}app.kubernetes.io/component: {}", self.component)?;
+            writeln!(
+                out,
+                "{indent}app.kubernetes.io/component: {}",
+                self.component
+            )?;
             writeln!(out, "{indent}helm.sh/chart: {chart}-{version}")?;
             writeln!(out, "{indent}app.kubernetes.io/version: \"{app_version}\"")?;
             writeln!(out, "{indent}app.kubernetes.io/managed-by: Helm")?;
@@ -366,7 +412,7 @@ metadata:
     }
 
     fn deployment(&self, rng: &mut Rng, out: &mut String) -> fmt::Result {
-        self.head(out, "deployment.yaml", "apps/v1", "Deployment")?;
+        self.head(out, "deployment.yaml", "apps/v1", "Deployment", &self.name)?;
         let replicas = rng.range(2, 6);
         let unavailable = rng.pick(&["0", "1", "25%"]);
         write!(
@@ -380,7 +426,7 @@ spec:
         self.selector(out)?;
         write!(
             out,
-            "\
+            "  \
   strategy:
     type: RollingUpdate
     rollingUpdate:
@@ -392,7 +438,13 @@ spec:
     }
 
     fn stateful_set(&self, rng: &mut Rng, out: &mut String) -> fmt::Result {
-        self.head(out, "statefulset.yaml", "apps/v1", "StatefulSet")?;
+        self.head(
+            out,
+            "statefulset.yaml",
+            "apps/v1",
+            "StatefulSet",
+            &self.name,
+        )?;
         let name = &self.name;
         let policy = rng.pick(&["OrderedReady", "Parallel"]);
         let storage = rng.pick(&["10Gi", "20Gi", "50Gi", "100Gi"]);
@@ -444,7 +496,7 @@ spec:
         let chart = self.chart.name;
         write!(
             out,
-            "  \
+            "    \
     spec:
       serviceAccountName: {chart}
       securityContext:
@@ -519,7 +571,8 @@ spec:
               protocol: TCP
 ",
         );
-        env(rng, out, rng.range(4, 10) as usize)?;
+        let count = rng.range(4, 10) as usize;
+        env(rng, out, count)?;
         let (cpu, cpu_limit) = rng.pick(CPU);
         let (memory, memory_limit) = rng.pick(MEMORY);
         write!(
@@ -601,7 +654,7 @@ spec:
     }
 
     fn gpu_deployment(&self, rng: &mut Rng, out: &mut String) -> fmt::Result {
-        self.head(out, "deployment.yaml", "apps/v1", "Deployment")?;
+        self.head(out, "deployment.yaml", "apps/v1", "Deployment", &self.name)?;
         writeln!(out, "spec:\n  replicas: {}", rng.range(1, 3))?;
         // Recreate is the safe strategy; the others are what the rollout rule reports.
         if rng.percent(40) {
@@ -614,7 +667,7 @@ spec:
         let accelerator = rng.pick(&["nvidia-l4", "nvidia-tesla-a100", "nvidia-h100-80gb"]);
         write!(
             out,
-            "  \
+            "    \
     spec:
       nodeSelector:
         cloud.google.com/gke-accelerator: {accelerator}
@@ -632,7 +685,8 @@ spec:
               protocol: TCP
 "
         )?;
-        env(rng, out, rng.range(4, 6) as usize)?;
+        let count = rng.range(4, 6) as usize;
+        env(rng, out, count)?;
         write!(
             out,
             "          \
@@ -672,13 +726,11 @@ spec:
         let name = &self.name;
         if headless {
             // StatefulSets name their governing Service; Helm charts render it separately.
-            self.head(out, "service-headless.yaml", "v1", "Service")?;
-            out.truncate(out.rfind("  name: ").expect("head writes a name"));
-            write!(out, "  name: {name}-headless\n  namespace: {}\n  labels:\n", self.chart.namespace)?;
-            self.labels(out, "    ", true)?;
+            let headless = format!("{name}-headless");
+            self.head(out, "service-headless.yaml", "v1", "Service", &headless)?;
             out.push_str("spec:\n  clusterIP: None\n");
         } else {
-            self.head(out, "service.yaml", "v1", "Service")?;
+            self.head(out, "service.yaml", "v1", "Service", &self.name)?;
             out.push_str("spec:\n  type: ClusterIP\n");
         }
         out.push_str("  selector:\n");
@@ -695,7 +747,7 @@ spec:
     }
 
     fn config_map(&self, rng: &mut Rng, out: &mut String) -> fmt::Result {
-        self.head(out, "configmap.yaml", "v1", "ConfigMap")?;
+        self.head(out, "configmap.yaml", "v1", "ConfigMap", &self.name)?;
         let component = self.component;
         write!(
             out,
@@ -737,7 +789,13 @@ data:
     }
 
     fn pdb(&self, rng: &mut Rng, out: &mut String) -> fmt::Result {
-        self.head(out, "pdb.yaml", "policy/v1", "PodDisruptionBudget")?;
+        self.head(
+            out,
+            "pdb.yaml",
+            "policy/v1",
+            "PodDisruptionBudget",
+            &self.name,
+        )?;
         out.push_str("spec:\n");
         out.push_str(if rng.percent(50) {
             "  minAvailable: 1\n"
@@ -748,7 +806,13 @@ data:
     }
 
     fn hpa(&self, rng: &mut Rng, min: u64, out: &mut String) -> fmt::Result {
-        self.head(out, "hpa.yaml", "autoscaling/v2", "HorizontalPodAutoscaler")?;
+        self.head(
+            out,
+            "hpa.yaml",
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            &self.name,
+        )?;
         let name = &self.name;
         let max = rng.range(min + 1, 12);
         write!(
