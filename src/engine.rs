@@ -1,7 +1,7 @@
 //! The pipeline: read files in parallel, load documents, decode objects, run object rules, then
 //! the set pass over the small summaries every file left behind, and sort.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -43,6 +43,9 @@ struct FileOutcome {
     documents: usize,
     objects: usize,
     error: Option<String>,
+    /// The path and length of a file whose text was dropped, to read it again if a finding
+    /// of the set pass points into it.
+    dropped: Option<(PathBuf, usize)>,
 }
 
 /// Lints `inputs` (stdin's text, if it is one of them, in `stdin`).
@@ -65,7 +68,7 @@ pub fn lint(
             .map(|(id, input)| {
                 let is_patch = match input {
                     Input::File(path) if !patches.is_empty() => {
-                        path.canonicalize().is_ok_and(|p| patches.contains(&p))
+                        patches.contains(&kustomize::normalize(path))
                     }
                     _ => false,
                 };
@@ -146,8 +149,12 @@ fn lint_input(
         }
         None => lint_text(&file, config, (!is_patch).then_some(active), &mut outcome),
     }
-    let keep =
-        !outcome.findings.is_empty() || !outcome.deferred.is_empty() || !outcome.index.is_empty();
+    // Memory must not grow with the corpus: only text with findings is kept; the few files a
+    // set-pass finding points into are read again at the end.
+    let keep = !outcome.findings.is_empty() || matches!(input, Input::Stdin);
+    if let (false, Input::File(path)) = (keep, input) {
+        outcome.dropped = Some((path.clone(), text.len()));
+    }
     outcome.source = Some(SourceFile {
         name,
         text: keep.then(|| Arc::from(text.as_str())),
@@ -331,7 +338,9 @@ fn finish(
     let mut deferred = Vec::new();
     let mut entries = Vec::new();
     let mut errors = Vec::new();
+    let mut dropped = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
+        dropped.push(outcome.dropped);
         summary.files += 1;
         summary.documents += outcome.documents;
         summary.objects += outcome.objects;
@@ -367,9 +376,15 @@ fn finish(
             referenced[related.location.file] = true;
         }
     }
-    for (file, keep) in files.iter_mut().zip(referenced) {
+    for ((file, keep), dropped) in files.iter_mut().zip(referenced).zip(dropped) {
         if !keep {
             file.text = None;
+        } else if let (None, Some((path, len))) = (&file.text, dropped) {
+            // The same bytes as when it was linted, or no snippet rather than a wrong one.
+            file.text = std::fs::read_to_string(path)
+                .ok()
+                .filter(|text| text.len() == len)
+                .map(Arc::from);
         }
     }
     let mut report = Report {

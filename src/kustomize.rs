@@ -3,7 +3,7 @@
 //! The rendered output, where the merged object exists, is what kubelint checks.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::walk::Input;
 use crate::yaml::{Document, Loaded, Loader, NodeId};
@@ -11,7 +11,7 @@ use crate::yaml::{Document, Loaded, Loader, NodeId};
 /// File names kustomize reads as a kustomization.
 const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-/// The patch files named by every kustomization among `inputs`, canonicalized.
+/// The patch files named by every kustomization among `inputs`, as [`normalize`]d paths.
 pub fn patch_files(inputs: &[Input]) -> HashSet<PathBuf> {
     let mut patches = HashSet::new();
     for input in inputs {
@@ -28,13 +28,32 @@ pub fn patch_files(inputs: &[Input]) -> HashSet<PathBuf> {
             continue;
         };
         let dir = path.parent().unwrap_or(Path::new("."));
-        for relative in patch_paths(&text) {
-            if let Ok(canonical) = dir.join(relative).canonicalize() {
-                patches.insert(canonical);
-            }
-        }
+        patches.extend(
+            patch_paths(&text)
+                .into_iter()
+                .map(|relative| normalize(&dir.join(relative))),
+        );
     }
     patches
+}
+
+/// A path with `.` removed and `dir/..` folded, without touching the file system: inputs and
+/// patch paths are both spelled from the same arguments, so this makes them comparable
+/// without a `canonicalize` per input.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The paths a kustomization names as patches: `patchesStrategicMerge` entries,
@@ -76,6 +95,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn normalize_folds_dots() {
+        assert_eq!(
+            normalize(Path::new("a/./b/../c.yaml")),
+            Path::new("a/c.yaml")
+        );
+        assert_eq!(normalize(Path::new("../x/../y")), Path::new("../y"));
+        assert_eq!(normalize(Path::new("./k.yaml")), Path::new("k.yaml"));
+    }
+
+    #[test]
     fn every_form_of_patch_is_found() {
         let text = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../base]\n\
                     patchesStrategicMerge:\n- replicas.yaml\npatches:\n  - path: gpu.yaml\n    target: {kind: Deployment}\n  - patch: |-\n      - op: remove\n\
@@ -98,7 +127,7 @@ mod tests {
         .unwrap();
         std::fs::write(overlay.join("patch.yaml"), "kind: Deployment\n").unwrap();
         let patches = patch_files(&[Input::File(overlay.join("kustomization.yaml"))]);
-        assert!(patches.contains(&overlay.join("patch.yaml").canonicalize().unwrap()));
+        assert!(patches.contains(&overlay.join("patch.yaml")));
         assert!(patch_files(&[Input::Stdin]).is_empty());
     }
 }

@@ -7,7 +7,7 @@
 //! the file system lists a directory.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::fs;
 use std::io;
@@ -172,42 +172,63 @@ fn build_excludes(globs: &[String]) -> Result<GlobSet, Vec<WalkError>> {
 /// argument; within it, one that is the file's own path (no symlink or `..` on the way) is
 /// preferred, then the one that sorts first.
 fn sort_and_dedup(files: Vec<(usize, PathBuf)>) -> Vec<PathBuf> {
-    let mut spellings: Vec<Spelling> = files
-        .into_iter()
-        .map(|(argument, path)| {
-            let canonical = fs::canonicalize(&path).ok();
-            let indirect = canonical.is_none() || canonical != std::path::absolute(&path).ok();
-            Spelling {
-                argument,
-                indirect,
-                // A file without a canonical path (a pipe such as `/dev/fd/63`) is its own
-                // identity.
-                identity: canonical.unwrap_or_else(|| path.clone()),
-                path,
-            }
-        })
-        .collect();
-    spellings.sort_by(|a, b| {
-        (a.argument, a.indirect)
-            .cmp(&(b.argument, b.indirect))
-            .then_with(|| by_bytes(&a.path, &b.path))
-    });
-    let mut seen = HashSet::new();
-    let mut unique: Vec<PathBuf> = spellings
-        .into_iter()
-        .filter(|spelling| seen.insert(spelling.identity.clone()))
-        .map(|spelling| spelling.path)
+    // Spellings are grouped by the file they reach with one `stat` each; the costlier
+    // `canonicalize` is only needed to choose among spellings of the same file.
+    let mut groups: HashMap<FileIdentity, Vec<(usize, PathBuf)>> = HashMap::new();
+    for (argument, path) in files {
+        groups
+            .entry(FileIdentity::of(&path))
+            .or_default()
+            .push((argument, path));
+    }
+    let mut unique: Vec<PathBuf> = groups
+        .into_values()
+        .filter_map(preferred_spelling)
         .collect();
     unique.sort_by(|a, b| by_bytes(a, b));
     unique
 }
 
-/// One way a file was reached, with what decides which spelling is kept.
-struct Spelling {
-    argument: usize,
-    indirect: bool,
-    identity: PathBuf,
-    path: PathBuf,
+/// What makes two paths the same file.
+#[derive(PartialEq, Eq, Hash)]
+enum FileIdentity {
+    #[cfg(unix)]
+    Inode { device: u64, inode: u64 },
+    /// The canonical path; a file without one (a pipe such as `/dev/fd/63`) is its own identity.
+    Path(PathBuf),
+}
+
+impl FileIdentity {
+    fn of(path: &Path) -> Self {
+        #[cfg(unix)]
+        if let Ok(metadata) = fs::metadata(path) {
+            use std::os::unix::fs::MetadataExt;
+            return FileIdentity::Inode {
+                device: metadata.dev(),
+                inode: metadata.ino(),
+            };
+        }
+        FileIdentity::Path(fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+    }
+}
+
+fn preferred_spelling(spellings: Vec<(usize, PathBuf)>) -> Option<PathBuf> {
+    if spellings.len() == 1 {
+        return spellings.into_iter().next().map(|(_, path)| path);
+    }
+    spellings
+        .into_iter()
+        .map(|(argument, path)| {
+            let canonical = fs::canonicalize(&path).ok();
+            let indirect = canonical.is_none() || canonical != std::path::absolute(&path).ok();
+            (argument, indirect, path)
+        })
+        .min_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| by_bytes(&a.2, &b.2))
+        })
+        .map(|(_, _, path)| path)
 }
 
 fn by_bytes(a: &Path, b: &Path) -> Ordering {

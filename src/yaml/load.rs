@@ -43,6 +43,8 @@ pub struct Loader<'a> {
     text: &'a str,
     next_index: usize,
     finished: bool,
+    /// Sizes of the previous document, to allocate the next one's arena once.
+    capacity: (usize, usize),
 }
 
 impl<'a> Loader<'a> {
@@ -52,6 +54,7 @@ impl<'a> Loader<'a> {
             text,
             next_index: 0,
             finished: false,
+            capacity: (0, 0),
         }
     }
 
@@ -113,12 +116,14 @@ impl<'a> Iterator for Loader<'a> {
                     return None;
                 }
                 Event::DocumentStart(..) => {
-                    builder = Some(Builder::new(self.next_index));
+                    builder = Some(Builder::new(self.next_index, self.capacity));
                     self.next_index += 1;
                 }
                 Event::DocumentEnd => {
                     if let Some(builder) = builder.take() {
-                        return Some(Loaded::Document(builder.finish()));
+                        let doc = builder.finish();
+                        self.capacity = (doc.nodes.len(), doc.children.len());
+                        return Some(Loaded::Document(doc));
                     }
                 }
                 event => {
@@ -140,7 +145,8 @@ impl<'a> Iterator for Loader<'a> {
 /// An open collection while its children arrive.
 struct Frame {
     node: NodeId,
-    children: Vec<NodeId>,
+    /// Where this collection's children start in [`Builder::pending`].
+    first_child: usize,
     /// Nodes this collection stands for once aliases are expanded.
     expanded: u64,
 }
@@ -148,19 +154,25 @@ struct Frame {
 struct Builder<'a> {
     doc: Document<'a>,
     stack: Vec<Frame>,
+    /// Children of all open collections, innermost last: one buffer instead of one `Vec` per
+    /// collection.
+    pending: Vec<NodeId>,
     /// anchor id → (node, expanded size); `None` size while the anchored collection is open.
     anchors: Vec<(usize, NodeId, Option<u64>)>,
     expanded_total: u64,
 }
 
 impl<'a> Builder<'a> {
-    fn new(index: usize) -> Self {
+    fn new(index: usize, (nodes, children): (usize, usize)) -> Self {
         Builder {
             doc: Document {
                 index,
-                ..Document::default()
+                nodes: Vec::with_capacity(nodes),
+                children: Vec::with_capacity(children),
+                root: None,
             },
             stack: Vec::new(),
+            pending: Vec::new(),
             anchors: Vec::new(),
             expanded_total: 0,
         }
@@ -176,7 +188,7 @@ impl<'a> Builder<'a> {
     fn attach(&mut self, id: NodeId, expanded: u64) -> Result<(), String> {
         match self.stack.last_mut() {
             Some(frame) => {
-                frame.children.push(id);
+                self.pending.push(id);
                 frame.expanded = frame.expanded.saturating_add(expanded);
             }
             None => self.doc.root = Some(id),
@@ -219,7 +231,7 @@ impl<'a> Builder<'a> {
                 }
                 self.stack.push(Frame {
                     node: id,
-                    children: Vec::new(),
+                    first_child: self.pending.len(),
                     expanded: 1,
                 });
                 Ok(())
@@ -229,16 +241,17 @@ impl<'a> Builder<'a> {
                     return Err("unbalanced collection end".to_string());
                 };
                 let start = self.doc.children.len() as u32;
-                let first_child_start = frame
-                    .children
+                let children = &self.pending[frame.first_child..];
+                let first_child_start = children
                     .first()
                     .map(|c| self.doc.nodes[*c as usize].span.start);
-                let last_child_end = frame
-                    .children
+                let last_child_end = children
                     .last()
                     .map(|c| self.doc.nodes[*c as usize].span.end);
-                self.doc.children.extend_from_slice(&frame.children);
-                let count = frame.children.len() as u32;
+                let count = children.len() as u32;
+                self.doc
+                    .children
+                    .extend(self.pending.drain(frame.first_child..));
                 let node = &mut self.doc.nodes[frame.node as usize];
                 match &mut node.kind {
                     NodeKind::Map {

@@ -123,7 +123,11 @@ fn resolve_number(text: &str) -> Option<Resolved> {
     if is_timestamp(text) {
         return Some(Resolved::Timestamp);
     }
-    let plain: String = text.chars().filter(|c| *c != '_').collect();
+    let plain: std::borrow::Cow<'_, str> = if text.contains('_') {
+        text.replace('_', "").into()
+    } else {
+        text.into()
+    };
     if let Some(int) = parse_go_int(&plain) {
         return Some(match i64::try_from(int) {
             Ok(i) => Resolved::Int(i),
