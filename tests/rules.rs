@@ -184,3 +184,27 @@ fn every_rule_has_a_document_an_implementation_and_examples() {
         );
     }
 }
+
+#[test]
+fn readme_rule_table_matches_the_rule_documents() {
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).expect("README.md");
+    let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| [`")).collect();
+    assert_eq!(
+        rows.len(),
+        registry().entries().len(),
+        "one README row per rule"
+    );
+    for entry in registry().entries() {
+        let meta = &entry.meta;
+        let row = format!(
+            "| [`{id}`](rules/{id}.md) | {} | {} |",
+            meta.severity,
+            meta.summary,
+            id = meta.id
+        );
+        assert!(
+            rows.contains(&row.as_str()),
+            "README.md needs the row:\n{row}"
+        );
+    }
+}
