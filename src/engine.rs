@@ -1,7 +1,7 @@
 //! The pipeline: read files in parallel, load documents, decode objects, run object rules, then
 //! the set pass over the small summaries every file left behind, and sort.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -43,9 +43,6 @@ struct FileOutcome {
     documents: usize,
     objects: usize,
     error: Option<String>,
-    /// The path and length of a file whose text was dropped, to read it again if a finding
-    /// of the set pass points into it.
-    dropped: Option<(PathBuf, usize)>,
 }
 
 /// Lints `inputs` (stdin's text, if it is one of them, in `stdin`).
@@ -116,7 +113,7 @@ fn lint_input(
                     return FileOutcome {
                         source: Some(SourceFile {
                             name: name.clone(),
-                            text: None,
+                            ..SourceFile::default()
                         }),
                         error: Some(format!("{name}: cannot read: {}", read_error(path, &e))),
                         ..FileOutcome::default()
@@ -149,15 +146,25 @@ fn lint_input(
         }
         None => lint_text(&file, config, (!is_patch).then_some(active), &mut outcome),
     }
-    // Memory must not grow with the corpus: only text with findings is kept; the few files a
-    // set-pass finding points into are read again at the end.
-    let keep = !outcome.findings.is_empty() || matches!(input, Input::Stdin);
-    if let (false, Input::File(path)) = (keep, input) {
-        outcome.dropped = Some((path.clone(), text.len()));
-    }
-    outcome.source = Some(SourceFile {
-        name,
-        text: keep.then(|| Arc::from(text.as_str())),
+    // Memory must not grow with the corpus: no file's text outlives its processing. A
+    // reporter that shows snippets reads the file again; only stdin, which cannot be read
+    // twice, and text that is not UTF-8 (shown as read, lossily) are kept.
+    outcome.source = Some(match input {
+        Input::Stdin => SourceFile {
+            name,
+            text: Some(Arc::from(text.as_str())),
+            reread: None,
+        },
+        Input::File(_) if invalid_at.is_some() => SourceFile {
+            name,
+            text: Some(Arc::from(text.as_str())),
+            reread: None,
+        },
+        Input::File(path) => SourceFile {
+            name,
+            text: None,
+            reread: Some((path.clone(), text.len())),
+        },
     });
     outcome
 }
@@ -338,9 +345,7 @@ fn finish(
     let mut deferred = Vec::new();
     let mut entries = Vec::new();
     let mut errors = Vec::new();
-    let mut dropped = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
-        dropped.push(outcome.dropped);
         summary.files += 1;
         summary.documents += outcome.documents;
         summary.objects += outcome.objects;
@@ -369,24 +374,6 @@ fn finish(
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
-    let mut referenced = vec![false; files.len()];
-    for finding in &findings {
-        referenced[finding.location.file] = true;
-        for related in &finding.related {
-            referenced[related.location.file] = true;
-        }
-    }
-    for ((file, keep), dropped) in files.iter_mut().zip(referenced).zip(dropped) {
-        if !keep {
-            file.text = None;
-        } else if let (None, Some((path, len))) = (&file.text, dropped) {
-            // The same bytes as when it was linted, or no snippet rather than a wrong one.
-            file.text = std::fs::read_to_string(path)
-                .ok()
-                .filter(|text| text.len() == len)
-                .map(Arc::from);
-        }
-    }
     let mut report = Report {
         files,
         findings,

@@ -1,17 +1,35 @@
 //! Source files and the byte-offset → line/column mapping used by every location.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Index of a file in [`crate::report::Report::files`]; findings refer to files by it.
 pub type FileId = usize;
 
 /// A file (or stdin) as kubelint read it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SourceFile {
     /// The path as given on the command line or found by the walk (`-` for stdin).
     pub name: String,
-    /// The text, kept only while something may still need to show a snippet of it.
+    /// The text, when it is kept in memory (stdin, which cannot be read twice).
     pub text: Option<Arc<str>>,
+    /// Where to read the text again when a snippet is shown, and its length when it was linted.
+    pub reread: Option<(PathBuf, usize)>,
+}
+
+impl SourceFile {
+    /// The text as it was linted: kept, or read again. `None` when it cannot be read again
+    /// or has changed length since, so that no snippet is shown rather than a wrong one.
+    pub fn load_text(&self) -> Option<Arc<str>> {
+        if let Some(text) = &self.text {
+            return Some(Arc::clone(text));
+        }
+        let (path, len) = self.reread.as_ref()?;
+        std::fs::read_to_string(path)
+            .ok()
+            .filter(|text| text.len() == *len)
+            .map(Arc::from)
+    }
 }
 
 /// Start offsets of every line of a text, for byte offset → (line, column) lookups.

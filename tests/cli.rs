@@ -438,3 +438,33 @@ fn kustomize_patches_are_parsed_but_not_linted_as_objects() {
     assert!(rules_for(&report, "patch.yaml").is_empty());
     assert_eq!(rules_for(&report, "broken.yaml"), ["yaml-syntax"]);
 }
+
+#[test]
+fn a_file_changed_after_linting_shows_no_snippet_rather_than_a_wrong_one() {
+    use kubelint::report::human::{self, HumanOptions};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("gpu.yaml");
+    std::fs::copy(repo().join("testdata/example/embedder.yaml"), &path).unwrap();
+    let inputs = [kubelint::walk::Input::File(path.clone())];
+    let report = kubelint::lint(
+        &inputs,
+        None,
+        &kubelint::Config::default(),
+        &kubelint::LintOptions::default(),
+    );
+    std::fs::write(&path, "changed\n").unwrap();
+    let mut out = Vec::new();
+    human::write(
+        &report,
+        &HumanOptions {
+            color: false,
+            width: 100,
+            links: false,
+        },
+        &mut out,
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("gpu.yaml:8:1"), "{text}");
+    assert!(!text.contains("replicas: 1"), "{text}");
+}

@@ -40,14 +40,17 @@ pub fn write(report: &Report, options: &HumanOptions, out: &mut dyn io::Write) -
         .with_width(options.width)
         .with_links(options.links)
         .with_urls(true);
-    let sources = Sources::new(report);
+    let mut sources = Sources::new(report);
     let mut rendered = String::new();
-    for finding in &report.findings {
+    for (index, finding) in report.findings.iter().enumerate() {
         rendered.clear();
+        sources.load(finding);
         let diagnostic = sources.diagnostic(finding);
         handler
             .render_report(&mut rendered, &diagnostic)
             .map_err(io::Error::other)?;
+        drop(diagnostic);
+        sources.release(finding, index);
         out.write_all(rendered.as_bytes())?;
         writeln!(out)?;
     }
@@ -81,34 +84,53 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// The miette sources of the files that findings point into, each built once per report.
+/// The miette sources of the files that findings point into. A file's text is loaded when a
+/// finding first needs it and dropped after the last finding that needs it, so rendering a
+/// large report holds a few files at a time, not every file with a finding.
 struct Sources<'r> {
     files: &'r [SourceFile],
     sources: Vec<Option<NamedSource<Text>>>,
+    /// For each file, the index of the last finding that shows it.
+    last_use: Vec<Option<usize>>,
+}
+
+/// The files a finding shows: its own and those of its related locations.
+fn finding_files(finding: &Finding) -> impl Iterator<Item = usize> + '_ {
+    std::iter::once(finding.location.file).chain(finding.related.iter().map(|r| r.location.file))
 }
 
 impl<'r> Sources<'r> {
     fn new(report: &'r Report) -> Self {
-        let mut used = vec![false; report.files.len()];
-        for finding in &report.findings {
-            let locations = std::iter::once(&finding.location)
-                .chain(finding.related.iter().map(|related| &related.location));
-            for location in locations {
-                if let Some(used) = used.get_mut(location.file) {
-                    *used = true;
+        let mut last_use = vec![None; report.files.len()];
+        for (index, finding) in report.findings.iter().enumerate() {
+            for file in finding_files(finding) {
+                if let Some(last) = last_use.get_mut(file) {
+                    *last = Some(index);
                 }
             }
         }
-        let sources = report
-            .files
-            .iter()
-            .zip(used)
-            .map(|(file, used)| {
-                let text = file.text.as_ref().filter(|_| used)?;
+        Sources {
+            files: &report.files,
+            sources: report.files.iter().map(|_| None).collect(),
+            last_use,
+        }
+    }
+
+    /// Loads the files a finding shows.
+    fn load(&mut self, finding: &Finding) {
+        for file in finding_files(finding) {
+            let (Some(slot), Some(source)) = (self.sources.get_mut(file), self.files.get(file))
+            else {
+                continue;
+            };
+            if slot.is_some() {
+                continue;
+            }
+            *slot = source.load_text().map(|text| {
                 // miette draws no marker past the last character of a text without a final
                 // newline, which is where findings about a truncated document point.
                 let text: Arc<str> = if text.ends_with('\n') {
-                    Arc::clone(text)
+                    text
                 } else {
                     format!("{text}\n").into()
                 };
@@ -116,12 +138,19 @@ impl<'r> Sources<'r> {
                     index: LineIndex::new(&text),
                     text,
                 };
-                Some(NamedSource::new(&file.name, text).with_language("yaml"))
-            })
-            .collect();
-        Sources {
-            files: &report.files,
-            sources,
+                NamedSource::new(&source.name, text).with_language("yaml")
+            });
+        }
+    }
+
+    /// Drops the files no finding after `index` shows.
+    fn release(&mut self, finding: &Finding, index: usize) {
+        for file in finding_files(finding) {
+            if self.last_use.get(file).copied().flatten() == Some(index)
+                && let Some(slot) = self.sources.get_mut(file)
+            {
+                *slot = None;
+            }
         }
     }
 
@@ -432,14 +461,16 @@ spec:
             SourceFile {
                 name: "deploy/prod/api.yaml".into(),
                 text: Some(Arc::from(API)),
+                reread: None,
             },
             SourceFile {
                 name: "base/limitrange.yaml".into(),
                 text: Some(Arc::from(LIMITS)),
+                reread: None,
             },
             SourceFile {
                 name: "-".into(),
-                text: None,
+                ..SourceFile::default()
             },
         ];
         let surge = Finding::new(
@@ -678,6 +709,7 @@ spec:
             files: vec![SourceFile {
                 name: "pod.yaml".into(),
                 text: Some(Arc::from(text)),
+                reread: None,
             }],
             findings,
             ..Report::default()
