@@ -49,7 +49,8 @@ impl<'t> FileContext<'t> {
     }
 }
 
-/// The typed value of the kinds rules read. Other kinds (CRDs) are `Other`.
+/// The typed value of the kinds rules read. Other kinds (CRDs) are `Other`. The metadata is
+/// moved out to [`Object::metadata`]; the typed value's own is empty.
 #[derive(Debug)]
 pub enum Typed {
     Deployment(Box<Deployment>),
@@ -168,7 +169,7 @@ impl<'d, 'a> Object<'d, 'a> {
             ),
             Typed::Pod(p) => p.spec.as_ref().map(|spec| PodTemplateView {
                 spec,
-                metadata: Some(&p.metadata),
+                metadata: Some(&self.metadata),
                 spec_path: FieldPath::keys(&["spec"]),
             }),
             _ => None,
@@ -200,8 +201,9 @@ macro_rules! decode_kinds {
     ($doc:expr, $root:expr, $api_version:expr, $kind:expr; $($group_version:literal $name:literal => $variant:ident($ty:ty)),* $(,)?) => {
         match ($api_version, $kind) {
             $(($group_version, $name) => {
-                let value: $ty = from_node($doc, $root).map_err(|e| at_node(e, $root))?;
-                let metadata = value.metadata.clone();
+                let mut value: $ty = from_node($doc, $root).map_err(|e| at_node(e, $root))?;
+                // The object owns the metadata; the typed value keeps an empty one.
+                let metadata = std::mem::take(&mut value.metadata);
                 Ok((metadata, Typed::$variant(Box::new(value))))
             })*
             _ => {

@@ -183,7 +183,7 @@ impl<'d, 'a> NodeDe<'d, 'a> {
     }
 
     fn is_null(&self) -> bool {
-        matches!(self.shape(), Ok(Shape::Scalar(_, Resolved::Null)))
+        self.depth <= MAX_DEPTH && self.doc.scalar(self.id).is_some_and(Scalar::is_null)
     }
 
     fn int(&self) -> Result<i128, DeError> {

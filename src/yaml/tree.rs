@@ -59,9 +59,16 @@ impl Scalar<'_> {
         }
     }
 
-    /// A plain, untagged scalar that resolves to null (`~`, `null`, or nothing at all).
+    /// A scalar Kubernetes reads as null: plain `~`, `null` or nothing at all, or `!!null`.
+    /// Decoding asks this of every optional field, so it avoids a full resolution.
     pub fn is_null(&self) -> bool {
-        matches!(self.resolve(), Some(Resolved::Null))
+        match (self.tag, self.style) {
+            (None, ScalarStyle::Plain) => {
+                matches!(self.value.as_ref(), "" | "~" | "null" | "Null" | "NULL")
+            }
+            (Some(CoreTag::Null), _) => self.resolve() == Some(Resolved::Null),
+            _ => false,
+        }
     }
 }
 
