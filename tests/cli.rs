@@ -468,3 +468,18 @@ fn a_file_changed_after_linting_shows_no_snippet_rather_than_a_wrong_one() {
     assert!(text.contains("gpu.yaml:8:1"), "{text}");
     assert!(!text.contains("replicas: 1"), "{text}");
 }
+
+#[test]
+fn json_manifests_are_linted_too() {
+    let output = kubelint(&["check", "testdata/json", "--format", "json"], repo());
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let finding = &report["findings"][0];
+    assert_eq!(finding["rule"], "rollout-surge-scarce-resource");
+    assert_eq!(finding["file"], "testdata/json/gpu-deployment.json");
+    // `"spec"` of the Deployment, since it has no strategy.
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(5), Some(3))
+    );
+}

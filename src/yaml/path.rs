@@ -84,8 +84,8 @@ fn is_simple_key(key: &str) -> bool {
 pub enum Target {
     /// The key (`maxSurge` in `maxSurge: 1`).
     Key,
-    /// The value (`1`); a block collection value points at its key instead, so that one line
-    /// is underlined rather than a whole block.
+    /// The value (`1`); a collection value points at its key instead, so that one line is
+    /// underlined rather than a whole block.
     Value,
 }
 
@@ -129,16 +129,15 @@ impl Document<'_> {
         Resolution { span, exact: true }
     }
 
-    /// A one-line span that stands for `node`: its key if it has one and is a block
-    /// collection, itself if it is a scalar or flow collection, and for a mapping reached
-    /// without a key (the root, a list item) its `name` value or its first key.
+    /// A short span that stands for `node`: itself if it is a scalar; for a collection (which
+    /// may cover many lines, in block or JSON style) its key, or, reached without a key (the
+    /// root, a list item), its `name` value or its first key.
     fn anchor_span(&self, node: NodeId, via_key: Option<NodeId>, root: NodeId) -> Span {
         let target = self.deref(node);
-        let is_block = match self.node(target).kind {
-            NodeKind::Map { flow, .. } | NodeKind::Seq { flow, .. } => !flow,
-            _ => false,
-        };
-        if !is_block {
+        if !matches!(
+            self.node(target).kind,
+            NodeKind::Map { .. } | NodeKind::Seq { .. }
+        ) {
             return self.span(node);
         }
         if let Some(key) = via_key {
