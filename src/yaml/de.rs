@@ -155,9 +155,12 @@ impl<'d, 'a> NodeDe<'d, 'a> {
             Ok(Shape::Scalar(scalar, resolved)) => {
                 let text = &scalar.value;
                 match resolved {
-                    Resolved::Bool(b) => format!(
+                    Resolved::Bool(b) if b.to_string() != text.as_ref() => format!(
                         "a boolean: Kubernetes reads YAML 1.1, where `{text}` means {b}; quote it if you meant the text"
                     ),
+                    Resolved::Bool(b) if expected == "a string" => {
+                        format!("the boolean {b}; quote it to make it a string")
+                    }
                     Resolved::Int(i) if i.to_string() != text.as_ref() => format!(
                         "an integer: Kubernetes reads YAML 1.1, where `{text}` means {i}; quote it if you meant the text"
                     ),
