@@ -36,7 +36,7 @@ pub struct LintOptions {
 /// What one file leaves for the rest of the run.
 #[derive(Default)]
 struct FileOutcome {
-    source: Option<SourceFile>,
+    source: SourceFile,
     findings: Vec<Finding>,
     deferred: Vec<Deferred>,
     index: Vec<IndexEntry>,
@@ -111,10 +111,10 @@ fn lint_input(
                 Ok(bytes) => (name, bytes),
                 Err(e) => {
                     return FileOutcome {
-                        source: Some(SourceFile {
+                        source: SourceFile {
                             name: name.clone(),
                             ..SourceFile::default()
-                        }),
+                        },
                         error: Some(format!("{name}: cannot read: {}", read_error(path, &e))),
                         ..FileOutcome::default()
                     };
@@ -149,23 +149,18 @@ fn lint_input(
     // Memory must not grow with the corpus: no file's text outlives its processing. A
     // reporter that shows snippets reads the file again; only stdin, which cannot be read
     // twice, and text that is not UTF-8 (shown as read, lossily) are kept.
-    outcome.source = Some(match input {
-        Input::Stdin => SourceFile {
-            name,
-            text: Some(Arc::from(text.as_str())),
-            reread: None,
-        },
-        Input::File(_) if invalid_at.is_some() => SourceFile {
-            name,
-            text: Some(Arc::from(text.as_str())),
-            reread: None,
-        },
-        Input::File(path) => SourceFile {
+    outcome.source = match (input, invalid_at) {
+        (Input::File(path), None) => SourceFile {
             name,
             text: None,
             reread: Some((path.clone(), text.len())),
         },
-    });
+        _ => SourceFile {
+            name,
+            text: Some(Arc::from(text)),
+            reread: None,
+        },
+    };
     outcome
 }
 
@@ -248,18 +243,10 @@ fn lint_document(
         }
         return;
     }
-    let api_version = doc.get(root, "apiVersion");
-    let kind = doc.get(root, "kind");
-    match (api_version, kind) {
-        (None, None) => {}
-        (Some(_), Some(_))
-            if string_field(doc, root, "kind") == Some("List")
-                && doc.get(root, "items").is_some_and(|i| doc.is_seq(i)) =>
-        {
-            if let Some(items) = doc.get(root, "items") {
-                for item in doc.seq_items(items) {
-                    lint_object(file, doc, *item, config, active, outcome);
-                }
+    match doc.get(root, "items") {
+        Some(items) if string_field(doc, root, "kind") == Some("List") && doc.is_seq(items) => {
+            for item in doc.seq_items(items) {
+                lint_object(file, doc, *item, config, active, outcome);
             }
         }
         _ => lint_object(file, doc, root, config, active, outcome),
@@ -349,7 +336,7 @@ fn finish(
         summary.files += 1;
         summary.documents += outcome.documents;
         summary.objects += outcome.objects;
-        files.extend(outcome.source);
+        files.push(outcome.source);
         findings.extend(outcome.findings);
         deferred.extend(outcome.deferred);
         entries.extend(outcome.index);
