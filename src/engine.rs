@@ -342,7 +342,7 @@ fn finish(
         entries.extend(outcome.index);
         errors.extend(outcome.error);
     }
-    let index = ObjectIndex::build(entries);
+    let index = ObjectIndex::build(entries, files.iter().map(|f| f.name.as_str()));
     let mut cx = SetContext {
         config,
         findings: &mut findings,

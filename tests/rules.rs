@@ -208,3 +208,15 @@ fn readme_rule_table_matches_the_rule_documents() {
         );
     }
 }
+
+#[test]
+fn an_hpa_far_away_in_another_tree_does_not_scale_the_deployment() {
+    // Same namespace, kind and name, but in another repository's tree: unrelated. Without the
+    // HPA the Deployment runs 4 replicas, where the default strategy never waits.
+    let report = lint_paths(
+        &["testdata/rollout-surge-scarce-resource/hpa-far-away"],
+        &Config::default(),
+        &options("rollout-surge-scarce-resource"),
+    );
+    assert!(report.findings.is_empty(), "{}", render(&report));
+}

@@ -2,9 +2,11 @@
 //! file is processed, so that no file's tree outlives its own processing.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use super::object::{Object, Typed};
 use crate::finding::Location;
+use crate::source::FileId;
 use crate::yaml::{FieldPath, Target};
 
 /// A HorizontalPodAutoscaler's hold on a workload (SEMANTICS.md §0.9).
@@ -90,11 +92,43 @@ impl IndexEntry {
 #[derive(Debug, Default)]
 pub struct ObjectIndex {
     autoscalers: HashMap<ObjectKey, Vec<Autoscaling>>,
+    /// The directory of every file, by file id, to tell which objects belong together.
+    dirs: Vec<PathBuf>,
+}
+
+/// How many directory levels two files are apart: the steps from each one's directory up to
+/// their common ancestor. `None` when they are too far apart to belong to one deployment:
+/// neither directory is at most one level below the common one (two samples in different
+/// repositories of a monorepo, say), so an HPA of one never scales a Deployment of the other.
+fn relatedness(a: &Path, b: &Path) -> Option<usize> {
+    let common = a
+        .components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let up_a = a.components().count() - common;
+    let up_b = b.components().count() - common;
+    (up_a.min(up_b) <= 1).then_some(up_a + up_b)
 }
 
 impl ObjectIndex {
-    pub fn build(entries: impl IntoIterator<Item = IndexEntry>) -> Self {
-        let mut index = ObjectIndex::default();
+    /// Builds the index; `files` are the names of the run's files, by file id.
+    pub fn build<'f>(
+        entries: impl IntoIterator<Item = IndexEntry>,
+        files: impl IntoIterator<Item = &'f str>,
+    ) -> Self {
+        let mut index = ObjectIndex {
+            dirs: files
+                .into_iter()
+                .map(|name| {
+                    Path::new(name)
+                        .parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default()
+                })
+                .collect(),
+            ..ObjectIndex::default()
+        };
         for entry in entries {
             match entry {
                 IndexEntry::Autoscaler {
@@ -112,11 +146,37 @@ impl ObjectIndex {
         index
     }
 
-    /// The HPA that scales the workload; with several, the one allowing the fewest replicas.
-    pub fn autoscaling(&self, key: &ObjectKey) -> Option<&Autoscaling> {
+    /// The HPA that scales the workload written in file `from`: the nearest one by directory
+    /// (see [`relatedness`]); among equally near ones, the one allowing the fewest replicas.
+    pub fn autoscaling(&self, key: &ObjectKey, from: FileId) -> Option<&Autoscaling> {
+        let dir = |file: FileId| self.dirs.get(file).map_or(Path::new(""), PathBuf::as_path);
         self.autoscalers
             .get(key)?
             .iter()
-            .min_by_key(|a| (a.min_replicas, a.hpa_name.as_str()))
+            .filter_map(|a| Some((relatedness(dir(from), dir(a.min_location.file))?, a)))
+            .min_by_key(|(distance, a)| (*distance, a.min_replicas, a.hpa_name.as_str()))
+            .map(|(_, a)| a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn related(a: &str, b: &str) -> Option<usize> {
+        relatedness(Path::new(a), Path::new(b))
+    }
+
+    #[test]
+    fn objects_relate_within_one_deployment_tree() {
+        assert_eq!(related("app", "app"), Some(0));
+        assert_eq!(related("app", "app/hpa"), Some(1));
+        assert_eq!(related("k8s/deployments", "k8s/hpas"), Some(2));
+        assert_eq!(related("", "deploy"), Some(1));
+        assert_eq!(
+            related("repo-a/ai-ml/serving/vllm", "repo-b/AI/vllm/hpa"),
+            None
+        );
+        assert_eq!(related("a/b/c", "a/x/y"), None);
     }
 }

@@ -125,7 +125,7 @@ impl Rule for RolloutSurgeScarceResource {
         let Ok(candidate) = deferred.downcast::<Candidate>() else {
             return;
         };
-        let autoscaling = index.autoscaling(&candidate.key);
+        let autoscaling = index.autoscaling(&candidate.key, candidate.location.file);
         let (low, high) = match autoscaling {
             Some(a) => (i64::from(a.min_replicas), i64::from(a.max_replicas)),
             None => {
