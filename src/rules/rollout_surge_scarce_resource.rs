@@ -141,45 +141,52 @@ impl Rule for RolloutSurgeScarceResource {
         let (Some(first), Some(last)) = (waiting.first(), waiting.last()) else {
             return;
         };
+        // (severity, what each pod holds, help, where it is requested) per scarce resource.
+        let mut holds: Vec<(Severity, String, String, Location, String)> = Vec::new();
         for (claim_template, claim_location) in &candidate.claim_templates {
-            let mut finding = Finding::new(
-                ID,
+            holds.push((
                 Severity::Info,
-                candidate.location.clone(),
                 format!(
-                    "{}: rolling update keeps all {} old pod(s) until a new pod is Ready (maxUnavailable resolves to 0, \
-                     maxSurge to {}), and each pod allocates its own devices through ResourceClaimTemplate \
-                     {claim_template}. The new pod needs those devices free; kubelint cannot see how many the claim \
-                     asks for. If none are free the rollout never finishes.",
-                    candidate.display, first.replicas, first.surge
+                    "each pod allocates its own devices through ResourceClaimTemplate {claim_template}. The new \
+                     pod needs those devices free; kubelint cannot see how many the claim asks for. If none are \
+                     free the rollout never finishes."
                 ),
-            )
-            .with_label(label(&candidate, first))
-            .with_help(recreate_or_one_by_one("device"))
-            .with_related(claim_location.clone(), "each pod gets a new claim from this template");
-            finding.path = Some(max_unavailable_path().to_string());
-            finding.object = Some(candidate.object.clone());
-            cx.report(finding);
+                recreate_or_one_by_one("device"),
+                claim_location.clone(),
+                "each pod gets a new claim from this template".to_string(),
+            ));
         }
         for need in &candidate.needs {
             let Some(severity) = severity(&cx.config.capacity, need, first.surge) else {
                 continue;
             };
-            let mut finding = Finding::new(
-                ID,
+            holds.push((
                 severity,
-                candidate.location.clone(),
-                message(&candidate, need, first),
-            )
-            .with_label(label(&candidate, first))
-            .with_help(help(need, first))
-            .with_related(
+                needs_text(need, first),
+                help(need, first),
                 need.request.clone(),
                 format!(
                     "each pod needs {} {} (requested here)",
                     need.amount, need.resource
                 ),
+            ));
+        }
+        for (severity, holds_text, help, request, request_label) in holds {
+            let mut message = format!(
+                "{}: rolling update keeps all {} old pod(s) until a new pod is Ready (maxUnavailable resolves \
+                 to 0, maxSurge to {}), and {holds_text}",
+                candidate.display, first.replicas, first.surge
             );
+            if !candidate.strategy_written {
+                message.push_str(&format!(
+                    " (strategy not set: defaults maxSurge=25%, maxUnavailable=25% resolve to {}/{} for {} replica(s))",
+                    first.surge, first.unavailable, first.replicas
+                ));
+            }
+            let mut finding = Finding::new(ID, severity, candidate.location.clone(), message)
+                .with_label(label(&candidate, first))
+                .with_help(help)
+                .with_related(request, request_label);
             finding.path = Some(max_unavailable_path().to_string());
             finding.object = Some(candidate.object.clone());
             match autoscaling {
@@ -249,25 +256,15 @@ fn peak(need: &Need, rollout: &ResolvedRollout) -> String {
     )
 }
 
-fn message(candidate: &Candidate, need: &Need, rollout: &ResolvedRollout) -> String {
+/// What each pod holds and what that means for the rollout (SEMANTICS.md §A.3's message).
+fn needs_text(need: &Need, rollout: &ResolvedRollout) -> String {
     let (amount, resource) = (&need.amount, &need.resource);
-    let mut text = format!(
-        "{}: rolling update keeps all {} old pod(s) until a new pod is Ready (maxUnavailable resolves to 0, \
-         maxSurge to {}), and each pod needs {amount} {resource}. The first new pod needs {amount} free {resource} \
-         on one node; at peak the rollout needs {} extra. If the cluster has no spare {resource} the new pod stays \
-         Pending forever and the rollout never finishes (only ProgressDeadlineExceeded is reported).",
-        candidate.display,
-        rollout.replicas,
-        rollout.surge,
+    format!(
+        "each pod needs {amount} {resource}. The first new pod needs {amount} free {resource} on one node; at \
+         peak the rollout needs {} extra. If the cluster has no spare {resource} the new pod stays Pending forever \
+         and the rollout never finishes (only ProgressDeadlineExceeded is reported).",
         peak(need, rollout),
-    );
-    if !candidate.strategy_written {
-        text.push_str(&format!(
-            " (strategy not set: defaults maxSurge=25%, maxUnavailable=25% resolve to {}/{} for {} replica(s))",
-            rollout.surge, rollout.unavailable, rollout.replicas
-        ));
-    }
-    text
+    )
 }
 
 fn label(candidate: &Candidate, rollout: &ResolvedRollout) -> String {
