@@ -15,9 +15,14 @@ fn options(rule: &str) -> LintOptions {
     }
 }
 
+/// A fixture `x.yaml` is linted with the configuration in `x.kubelint` beside it, if any.
 fn check_fixture(rule: &str, path: &std::path::Path) {
     let name = relative(path);
-    let report = lint_paths(&[&name], &Config::default(), &options(rule));
+    let config = match std::fs::read_to_string(path.with_extension("kubelint")) {
+        Ok(text) => Config::parse(".kubelint.yaml", &text).expect("fixture config"),
+        Err(_) => Config::default(),
+    };
+    let report = lint_paths(&[&name], &config, &options(rule));
     let fired = report.findings.iter().filter(|f| f.rule == rule).count();
     let file_name = path.file_name().unwrap().to_string_lossy();
     if file_name.starts_with("bad-") {
@@ -105,19 +110,6 @@ fn spare_capacity_decides_the_severity() {
     assert_eq!(severity(&levelled), Some(Info));
     let off = capacity_config("rules:\n  rollout-surge-scarce-resource: off\n");
     assert_eq!(severity(&off), None);
-}
-
-#[test]
-fn serialized_rollout_is_info_when_the_whole_surge_does_not_fit() {
-    // Two GPUs per pod at 3 replicas: surge 1 needs 2; one node with 2 free but 1 in total
-    // cannot happen, so use a pod of 1 GPU and an HPA-free Deployment with surge 2.
-    let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: wide}\nspec:\n  replicas: 2\n  strategy:\n    rollingUpdate: {maxSurge: 2, maxUnavailable: 0}\n  selector: {matchLabels: {app: wide}}\n  template:\n    metadata: {labels: {app: wide}}\n    spec:\n      containers:\n        - name: c\n          image: c\n          resources: {limits: {nvidia.com/gpu: 1}}\n";
-    let config = capacity_config(
-        "capacity:\n  extendedResources:\n    nvidia.com/gpu: {freePerNode: 1, freeTotal: 1}\n",
-    );
-    let report = common::lint_text(yaml, &config, &options("rollout-surge-scarce-resource"));
-    assert_eq!(report.findings.len(), 1);
-    assert_eq!(report.findings[0].severity, kubelint::Severity::Info);
 }
 
 #[test]

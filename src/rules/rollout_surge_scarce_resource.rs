@@ -157,12 +157,18 @@ impl Rule for RolloutSurgeScarceResource {
             ));
         }
         for need in &candidate.needs {
-            let Some(severity) = severity(&cx.config.capacity, need, first.surge) else {
+            let Some((severity, capacity_note)) = severity(&cx.config.capacity, need, first.surge)
+            else {
                 continue;
             };
+            let mut text = needs_text(need, first);
+            if let Some(note) = capacity_note {
+                text.push(' ');
+                text.push_str(&note);
+            }
             holds.push((
                 severity,
-                needs_text(need, first),
+                text,
                 help(need, first),
                 need.request.clone(),
                 format!(
@@ -226,10 +232,11 @@ impl Rule for RolloutSurgeScarceResource {
 /// SEMANTICS.md §A.3: known spare capacity decides between certain deadlock (error), a
 /// serialized but finishing rollout (info) and no finding; unknown capacity is a warning
 /// (an error with `assumeNoSpare`). Without `freePerNode`, no node can have more than
-/// `freeTotal`.
-fn severity(capacity: &Capacity, need: &Need, surge: i64) -> Option<Severity> {
+/// `freeTotal`. Returns the severity and, when the config decided it, a sentence saying how.
+fn severity(capacity: &Capacity, need: &Need, surge: i64) -> Option<(Severity, Option<String>)> {
     let units = need.amount.value();
-    match capacity.extended_resources.get(&need.resource) {
+    let resource = &need.resource;
+    match capacity.extended_resources.get(resource) {
         Some(&ResourceCapacity {
             free_per_node,
             free_total,
@@ -237,15 +244,29 @@ fn severity(capacity: &Capacity, need: &Need, surge: i64) -> Option<Severity> {
             let per_node = i128::from(free_per_node.or(free_total).unwrap_or(0));
             let total = free_total.map(i128::from);
             if per_node < units {
-                Some(Severity::Error)
-            } else if total.is_some_and(|t| t < units * i128::from(surge)) {
-                Some(Severity::Info)
+                Some((
+                    Severity::Error,
+                    Some(format!(
+                        "The configuration keeps at most {per_node} {resource} free on a node: the rollout can never start its first new pod."
+                    )),
+                ))
+            } else if let Some(total) = total.filter(|t| *t < units * i128::from(surge)) {
+                Some((
+                    Severity::Info,
+                    Some(format!(
+                        "The configuration keeps {total} {resource} free in all: the new pods start {} at a time and the rollout finishes, slowly.",
+                        (total / units).max(1)
+                    )),
+                ))
             } else {
                 None
             }
         }
-        _ if capacity.assume_no_spare => Some(Severity::Error),
-        _ => Some(Severity::Warning),
+        _ if capacity.assume_no_spare => Some((
+            Severity::Error,
+            Some("The configuration assumes no spare capacity (assumeNoSpare).".to_string()),
+        )),
+        _ => Some((Severity::Warning, None)),
     }
 }
 
