@@ -250,16 +250,19 @@ fn severity(capacity: &Capacity, need: &Need, surge: i64) -> Option<(Severity, O
                         "The configuration keeps at most {per_node} {resource} free on a node: the rollout can never start its first new pod."
                     )),
                 ))
-            } else if let Some(total) = total.filter(|t| *t < units * i128::from(surge)) {
-                Some((
-                    Severity::Info,
-                    Some(format!(
-                        "The configuration keeps {total} {resource} free in all: the new pods start {} at a time and the rollout finishes, slowly.",
-                        (total / units).max(1)
-                    )),
-                ))
             } else {
-                None
+                // Enough on one node for a pod, but not for the whole surge: it serializes.
+                total
+                    .filter(|t| *t < units * i128::from(surge))
+                    .map(|total| {
+                        (
+                            Severity::Info,
+                            Some(format!(
+                                "The configuration keeps {total} {resource} free in all: the new pods start {} at a time and the rollout finishes, slowly.",
+                                (total / units).max(1)
+                            )),
+                        )
+                    })
             }
         }
         _ if capacity.assume_no_spare => Some((
