@@ -120,7 +120,7 @@ impl Config {
         Config::parse(&name, &text)
     }
 
-    /// Parses config text; `known_rule` says which rule ids exist.
+    /// Parses config text; rule ids must be ones the registry knows.
     pub fn parse(name: &str, text: &str) -> Result<Config, Box<ConfigError>> {
         let error_at = |offset: usize, length: usize, message: String| {
             let lines = crate::source::LineIndex::new(text);

@@ -126,11 +126,6 @@ impl<'d, 'a> Object<'d, 'a> {
             .location(self.doc.locate(self.root, path, target).span)
     }
 
-    /// Whether the field is written in the manifest.
-    pub fn has(&self, path: &FieldPath) -> bool {
-        self.doc.locate(self.root, path, Target::Value).exact
-    }
-
     /// A finding at `path` of this object, with the object filled in.
     pub fn finding(
         &self,

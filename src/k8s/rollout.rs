@@ -96,11 +96,6 @@ impl RollingUpdate {
             unavailable: unavailable.min(replicas),
         }
     }
-
-    /// Whether both values are the defaults, i.e. no rollingUpdate value was written.
-    pub fn all_defaulted(&self) -> bool {
-        !self.max_surge_written && !self.max_unavailable_written
-    }
 }
 
 #[cfg(test)]

@@ -143,10 +143,6 @@ impl Registry {
     pub fn get(&self, id: &str) -> Option<&RuleEntry> {
         self.entries.iter().find(|e| e.meta.id == id)
     }
-
-    pub fn position(&self, id: &str) -> Option<usize> {
-        self.entries.iter().position(|e| e.meta.id == id)
-    }
 }
 
 /// The registry, built on first use. Rule documents are compiled in; a malformed one is a

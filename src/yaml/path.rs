@@ -20,7 +20,7 @@ impl FieldPath {
         FieldPath(Vec::new())
     }
 
-    /// A path from dotted static keys: `FieldPath::parse_static("spec.strategy")`.
+    /// A path of static keys: `FieldPath::keys(&["spec", "strategy"])`.
     pub fn keys(keys: &[&'static str]) -> Self {
         FieldPath(
             keys.iter()
@@ -39,18 +39,8 @@ impl FieldPath {
         self
     }
 
-    pub fn join(mut self, other: &FieldPath) -> Self {
-        self.0.extend(other.0.iter().cloned());
-        self
-    }
-
     pub fn segments(&self) -> &[Segment] {
         &self.0
-    }
-
-    pub fn parent(&self) -> Option<FieldPath> {
-        let (_, rest) = self.0.split_last()?;
-        Some(FieldPath(rest.to_vec()))
     }
 }
 
@@ -208,5 +198,99 @@ impl Document<'_> {
         }
         let path = self.path_to(root, node).unwrap_or_default();
         self.locate(root, &path, Target::Value).span
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Loaded, Loader};
+
+    const TEXT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+base: &base {image: base:1, name: c}
+spec:
+  strategy:
+    type: RollingUpdate
+  containers:
+    - <<: *base
+      name: server
+    - name: sidecar
+      ports: [80, 443]
+";
+
+    /// The text a path resolves to.
+    fn at(path: &FieldPath, target: Target) -> (&'static str, bool) {
+        let Some(Loaded::Document(doc)) = Loader::new(TEXT).next() else {
+            panic!("no document");
+        };
+        let found = doc.locate(doc.root.unwrap(), path, target);
+        (
+            &TEXT[found.span.start as usize..found.span.end as usize],
+            found.exact,
+        )
+    }
+
+    #[test]
+    fn keys_and_values() {
+        let kind = FieldPath::keys(&["spec", "strategy", "type"]);
+        assert_eq!(at(&kind, Target::Value), ("RollingUpdate", true));
+        assert_eq!(at(&kind, Target::Key), ("type", true));
+    }
+
+    #[test]
+    fn a_collection_value_points_at_its_key() {
+        assert_eq!(
+            at(&FieldPath::keys(&["spec", "strategy"]), Target::Value),
+            ("strategy", true)
+        );
+        let ports = FieldPath::keys(&["spec", "containers"])
+            .index(1)
+            .key("ports");
+        assert_eq!(at(&ports, Target::Value), ("ports", true));
+        assert_eq!(at(&ports.index(1), Target::Value), ("443", true));
+    }
+
+    #[test]
+    fn a_missing_field_points_at_its_nearest_parent() {
+        let surge = FieldPath::keys(&["spec", "strategy", "rollingUpdate", "maxSurge"]);
+        assert_eq!(at(&surge, Target::Value), ("strategy", false));
+        assert_eq!(
+            at(&FieldPath::keys(&["metadata", "name"]), Target::Value),
+            ("Deployment", false)
+        );
+        let beyond = FieldPath::keys(&["spec", "containers"]).index(7);
+        assert_eq!(at(&beyond, Target::Value), ("containers", false));
+    }
+
+    #[test]
+    fn list_items_are_named_by_their_name() {
+        let second = FieldPath::keys(&["spec", "containers"]).index(1);
+        assert_eq!(at(&second, Target::Value), ("sidecar", true));
+    }
+
+    #[test]
+    fn merge_keys_and_aliases_are_followed() {
+        let first = FieldPath::keys(&["spec", "containers"]).index(0);
+        // The written name wins over the merged one; the merged image is found in the anchor.
+        assert_eq!(
+            at(&first.clone().key("name"), Target::Value),
+            ("server", true)
+        );
+        assert_eq!(at(&first.key("image"), Target::Value), ("base:1", true));
+    }
+
+    #[test]
+    fn paths_display_like_kubectl_explain() {
+        let path = FieldPath::keys(&["spec", "containers"])
+            .index(0)
+            .key("resources")
+            .key("limits")
+            .key("nvidia.com/gpu");
+        assert_eq!(
+            path.to_string(),
+            "spec.containers[0].resources.limits[\"nvidia.com/gpu\"]"
+        );
     }
 }
