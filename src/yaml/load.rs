@@ -319,3 +319,80 @@ impl<'a> Builder<'a> {
         self.doc
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Vec<Result<Document<'_>, SyntaxError>> {
+        Loader::new(text)
+            .map(|loaded| match loaded {
+                Loaded::Document(doc) => Ok(doc),
+                Loaded::Error(error) => Err(error),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_key_and_value_has_its_span() {
+        let text = "a: 1\nb:\n  c: \"x y\"\n";
+        let docs = load(text);
+        let doc = docs[0].as_ref().unwrap();
+        let root = doc.root.unwrap();
+        let slice = |id: NodeId| &text[doc.span(id).start as usize..doc.span(id).end as usize];
+        let (b_key, b_value) = doc.find_entry(root, "b").unwrap();
+        assert_eq!(slice(b_key), "b");
+        // A block mapping spans its content, not the line break after it.
+        assert_eq!(slice(b_value), "c: \"x y\"");
+        let (c_key, c_value) = doc.find_entry(b_value, "c").unwrap();
+        assert_eq!((slice(c_key), slice(c_value)), ("c", "\"x y\""));
+        assert_eq!(doc.text(c_value), Some("x y"));
+    }
+
+    #[test]
+    fn a_broken_document_is_an_error_and_loading_goes_on() {
+        let docs = load("a: 1\n---\nb: [oops\n---\nc: 3\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].is_ok());
+        let error = docs[1].as_ref().unwrap_err();
+        assert_eq!(error.document, 1);
+        assert!(error.offset >= 9, "{error:?}");
+        let last = docs[2].as_ref().unwrap();
+        assert_eq!(last.index, 2);
+        assert_eq!(
+            last.text(last.get(last.root.unwrap(), "c").unwrap()),
+            Some("3")
+        );
+    }
+
+    #[test]
+    fn aliases_share_their_anchor_and_are_budgeted() {
+        let docs = load("x: &a [1, 2]\ny: *a\n");
+        let doc = docs[0].as_ref().unwrap();
+        let root = doc.root.unwrap();
+        let (x, y) = (doc.get(root, "x").unwrap(), doc.get(root, "y").unwrap());
+        assert_eq!(doc.deref(y), x);
+
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (previous, name) in ('a'..='h').zip('b'..='i') {
+            bomb.push_str(&format!(
+                "{name}: &{name} [{}]\n",
+                vec![format!("*{previous}"); 10].join(", ")
+            ));
+        }
+        let error = load(&bomb).remove(0).unwrap_err();
+        assert!(
+            error.message.contains("billion laughs"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = "[".repeat(NESTING_LIMIT + 1);
+        assert!(load(&deep)[0].is_err());
+        let fine = "[".repeat(NESTING_LIMIT - 1) + &"]".repeat(NESTING_LIMIT - 1);
+        assert!(load(&fine)[0].is_ok());
+    }
+}
