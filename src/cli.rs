@@ -37,6 +37,7 @@ pub enum Command {
     Check(CheckArgs),
     /// List every rule with its id, default severity, category and summary.
     Rules {
+        /// A table, or JSON with each rule's documentation URL.
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
@@ -51,6 +52,7 @@ pub enum Command {
 pub struct CheckArgs {
     /// Files and directories to lint; `-` reads stdin.
     pub paths: Vec<PathBuf>,
+    /// How the report is written: rustc-style diagnostics, or the versioned JSON report.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Write the report to FILE instead of stdout.
