@@ -237,7 +237,7 @@ pub fn decode_object(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{Loaded, Loader};
+    use crate::yaml::load::first_document;
 
     const POD_SPEC: &str = "containers:\n- name: c\n  image: c\n";
 
@@ -298,9 +298,7 @@ mod tests {
         for (api_version, kind, body, line) in cases {
             let text =
                 format!("apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x}}\n{body}");
-            let Some(Loaded::Document(doc)) = Loader::new(&text).next() else {
-                panic!("{kind}: no document");
-            };
+            let doc = first_document(&text);
             let root = doc.root.unwrap();
             let (metadata, typed) = decode_object(&doc, root, api_version, kind)
                 .unwrap_or_else(|e| panic!("{kind}: {}", e.message));

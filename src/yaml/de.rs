@@ -525,12 +525,10 @@ mod tests {
     use k8s_openapi::api::core::v1::ConfigMap;
 
     use super::*;
-    use crate::yaml::{Loaded, Loader};
+    use crate::yaml::load::first_document;
 
     fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DeError> {
-        let Some(Loaded::Document(doc)) = Loader::new(text).next() else {
-            panic!("no document");
-        };
+        let doc = first_document(text);
         from_node(&doc, doc.root.expect("root"))
     }
 

@@ -320,6 +320,15 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// The first document of `text`, for tests that need a tree; panics when there is none.
+#[cfg(test)]
+pub(crate) fn first_document(text: &str) -> Document<'_> {
+    match Loader::new(text).next() {
+        Some(Loaded::Document(doc)) => doc,
+        _ => panic!("no document in {text:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

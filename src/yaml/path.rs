@@ -204,7 +204,7 @@ impl Document<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::{Loaded, Loader};
+    use crate::yaml::load::first_document;
 
     const TEXT: &str = "\
 apiVersion: apps/v1
@@ -222,9 +222,7 @@ spec:
 
     /// The text a path resolves to.
     fn at(path: &FieldPath, target: Target) -> (&'static str, bool) {
-        let Some(Loaded::Document(doc)) = Loader::new(TEXT).next() else {
-            panic!("no document");
-        };
+        let doc = first_document(TEXT);
         let found = doc.locate(doc.root.unwrap(), path, target);
         (
             &TEXT[found.span.start as usize..found.span.end as usize],
