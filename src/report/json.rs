@@ -8,7 +8,7 @@ use std::io::{self, Write as _};
 use serde::Serialize;
 
 use super::{Report, Summary};
-use crate::finding::{Finding, Location, ObjectRef};
+use crate::finding::{Finding, ObjectRef};
 
 /// Bumped only for incompatible changes to the shape below.
 const VERSION: u32 = 1;
@@ -63,7 +63,7 @@ impl<'r> JsonFinding<'r> {
             severity: finding.severity.as_str(),
             message: &finding.message,
             help: finding.help.as_deref(),
-            file: file_name(report, location),
+            file: report.file_name(location),
             line: location.line,
             column: location.column,
             end_line: location.end_line,
@@ -76,7 +76,7 @@ impl<'r> JsonFinding<'r> {
                 .related
                 .iter()
                 .map(|related| JsonRelated {
-                    file: file_name(report, &related.location),
+                    file: report.file_name(&related.location),
                     line: related.location.line,
                     column: related.location.column,
                     end_line: related.location.end_line,
@@ -86,14 +86,6 @@ impl<'r> JsonFinding<'r> {
                 .collect(),
         }
     }
-}
-
-/// The file as given on the command line; a dangling id is an engine bug, not a reason to panic.
-fn file_name<'r>(report: &'r Report, location: &Location) -> &'r str {
-    report
-        .files
-        .get(location.file)
-        .map_or("<unknown file>", |file| file.name.as_str())
 }
 
 #[derive(Serialize)]
@@ -157,6 +149,7 @@ mod tests {
     use serde_json::{Map, Value};
 
     use super::*;
+    use crate::finding::Location;
     use crate::report::human::tests::sample_report;
 
     fn render(report: &Report) -> String {

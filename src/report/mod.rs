@@ -6,7 +6,7 @@ pub mod json;
 
 use serde::Serialize;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Location, Severity};
 use crate::source::SourceFile;
 
 /// Where each rule's documentation is published; `<base><rule-id>.md`.
@@ -46,6 +46,14 @@ impl Report {
         self.summary.errors = count(Severity::Error);
         self.summary.warnings = count(Severity::Warning);
         self.summary.infos = count(Severity::Info);
+    }
+
+    /// The name of a location's file as given on the command line or found by the walk; a
+    /// dangling id is an engine bug, not a reason to panic.
+    pub fn file_name(&self, location: &Location) -> &str {
+        self.files
+            .get(location.file)
+            .map_or("<unknown file>", |file| file.name.as_str())
     }
 
     /// The highest severity of any finding, if there is one.
