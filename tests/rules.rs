@@ -39,18 +39,43 @@ fn check_fixture(rule: &str, path: &std::path::Path) {
             render(&report)
         );
     }
-    insta::assert_snapshot!(rule, render(&report));
+    insta::assert_snapshot!("fixture", render(&report));
+}
+
+/// Every `testdata/<rule-id>/bad-*.yaml` and `good-*.yaml`, for every rule: adding a fixture
+/// (or a rule with its fixture directory) needs no new test function.
+#[test]
+fn rule_fixtures() {
+    insta::glob!("../testdata", "*/{bad,good}-*.yaml", |path| {
+        let rule = path
+            .parent()
+            .and_then(|dir| dir.file_name())
+            .map(|dir| dir.to_string_lossy().into_owned())
+            .expect("a fixture lies in its rule's directory");
+        let entry = registry()
+            .get(&rule)
+            .unwrap_or_else(|| panic!("testdata/{rule}/ names no rule"));
+        check_fixture(entry.meta.id, path);
+    });
 }
 
 #[test]
-fn rollout_surge_scarce_resource_fixtures() {
-    insta::glob!(
-        "../testdata/rollout-surge-scarce-resource",
-        "*.yaml",
-        |path| {
-            check_fixture("rollout-surge-scarce-resource", path);
+fn every_rule_has_failing_and_passing_fixtures() {
+    for entry in registry().entries() {
+        let id = entry.meta.id;
+        let dir = common::repo().join("testdata").join(id);
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("testdata/{id}/: {e}"))
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".yaml"))
+            .collect();
+        for prefix in ["bad-", "good-"] {
+            assert!(
+                names.iter().any(|name| name.starts_with(prefix)),
+                "testdata/{id}/ has no {prefix}*.yaml fixture"
+            );
         }
-    );
+    }
 }
 
 #[test]
