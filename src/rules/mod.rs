@@ -1,8 +1,16 @@
 //! The rule framework: the [`Rule`] trait, the registry, and rule metadata read from
 //! `rules/<rule-id>.md`, the single source of each rule's documentation.
 
+pub mod celery_concurrency_host_cpus;
+pub mod cpu_count_from_host;
+pub mod downward_api_cpu_divisor;
+pub mod downward_api_cpu_without_limit;
 pub mod invalid_object;
 pub mod rollout_surge_scarce_resource;
+pub mod threads_exceed_cpu_limit;
+pub mod threads_node_sized_without_cpu_limit;
+pub mod threads_times_processes_exceed_cpu_limit;
+pub mod threads_unset_under_cpu_limit;
 pub mod yaml_syntax;
 
 use std::any::Any;
@@ -130,8 +138,16 @@ pub struct Registry {
 
 /// The one list of all rules.
 const RULES: &[&dyn Rule] = &[
+    &celery_concurrency_host_cpus::CeleryConcurrencyHostCpus,
+    &cpu_count_from_host::CpuCountFromHost,
+    &downward_api_cpu_divisor::DownwardApiCpuDivisor,
+    &downward_api_cpu_without_limit::DownwardApiCpuWithoutLimit,
     &invalid_object::InvalidObject,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
+    &threads_exceed_cpu_limit::ThreadsExceedCpuLimit,
+    &threads_node_sized_without_cpu_limit::ThreadsNodeSizedWithoutCpuLimit,
+    &threads_times_processes_exceed_cpu_limit::ThreadsTimesProcessesExceedCpuLimit,
+    &threads_unset_under_cpu_limit::ThreadsUnsetUnderCpuLimit,
     &yaml_syntax::YamlSyntax,
 ];
 
