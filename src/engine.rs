@@ -315,7 +315,8 @@ fn lint_object(
         };
         entry.rule.check_object(&object, &mut cx);
     }
-    if !matches!(object.typed, Typed::Other) {
+    // Untyped kinds leave nothing, except Secrets, whose keys `envFrom` imports.
+    if !matches!(object.typed, Typed::Other) || object.kind == "Secret" {
         outcome.index.extend(IndexEntry::of(&object));
     }
 }

@@ -9,6 +9,7 @@ pub mod engine;
 pub mod finding;
 pub mod k8s;
 pub mod kustomize;
+pub mod process;
 pub mod report;
 pub mod rules;
 pub mod source;

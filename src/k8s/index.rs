@@ -1,11 +1,13 @@
 //! What the set pass knows about every object of a run: small summaries, collected while each
 //! file is processed, so that no file's tree outlives its own processing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::object::{Object, Typed};
+use super::quantity::Quantity;
 use crate::finding::Location;
+use crate::process::SourceText;
 use crate::source::FileId;
 use crate::yaml::{FieldPath, Target};
 
@@ -27,6 +29,43 @@ pub struct ObjectKey {
     pub name: String,
 }
 
+/// A ConfigMap's data, each value with its place (for `envFrom`, `configMapKeyRef` and
+/// configuration files mounted from it).
+#[derive(Debug, Clone)]
+pub struct ConfigMapEntry {
+    pub namespace: Option<String>,
+    pub name: String,
+    /// `data`, by key. Values longer than [`MAX_CONFIG_MAP_VALUE`] are left out (and listed
+    /// in `unread_keys`): no setting kubelint reads is that long.
+    pub data: BTreeMap<String, SourceText>,
+    /// Keys whose values kubelint did not keep: `binaryData` and oversized values.
+    pub unread_keys: Vec<String>,
+    /// `metadata.name`.
+    pub location: Location,
+}
+
+/// The largest ConfigMap value the index keeps, in bytes.
+pub const MAX_CONFIG_MAP_VALUE: usize = 64 * 1024;
+
+/// A Secret's keys; their values are never read.
+#[derive(Debug, Clone)]
+pub struct SecretEntry {
+    pub namespace: Option<String>,
+    pub name: String,
+    pub keys: Vec<String>,
+    pub location: Location,
+}
+
+/// The default CPU limit a `LimitRange` gives containers of its namespace.
+#[derive(Debug, Clone)]
+pub struct LimitRangeCpu {
+    pub namespace: Option<String>,
+    pub name: String,
+    pub default_cpu: Quantity,
+    /// The `default.cpu` value.
+    pub location: Location,
+}
+
 /// One object's contribution to the index.
 #[derive(Debug, Clone)]
 pub enum IndexEntry {
@@ -34,6 +73,87 @@ pub enum IndexEntry {
         target: ObjectKey,
         autoscaling: Autoscaling,
     },
+    ConfigMap(ConfigMapEntry),
+    Secret(SecretEntry),
+    LimitRange(LimitRangeCpu),
+}
+
+/// The keys of a Secret's `data` and `stringData`, read from the tree (Secrets are not
+/// decoded: their values never matter).
+fn secret_entry(object: &Object<'_, '_>) -> Option<IndexEntry> {
+    let doc = object.doc;
+    let mut keys = Vec::new();
+    for field in ["data", "stringData"] {
+        if let Some(map) = doc.get(object.root, field) {
+            keys.extend(
+                doc.entries(map)
+                    .into_iter()
+                    .filter_map(|(key, _)| doc.text(key).map(str::to_string)),
+            );
+        }
+    }
+    Some(IndexEntry::Secret(SecretEntry {
+        namespace: object.namespace().map(str::to_string),
+        name: object.name()?.to_string(),
+        keys,
+        location: object.locate(&FieldPath::keys(&["metadata", "name"]), Target::Value),
+    }))
+}
+
+fn config_map_entry(
+    object: &Object<'_, '_>,
+    config_map: &k8s_openapi::api::core::v1::ConfigMap,
+) -> Option<IndexEntry> {
+    let mut data = BTreeMap::new();
+    let mut unread_keys: Vec<String> = config_map
+        .binary_data
+        .iter()
+        .flatten()
+        .map(|(key, _)| key.clone())
+        .collect();
+    for (key, value) in config_map.data.iter().flatten() {
+        if value.len() > MAX_CONFIG_MAP_VALUE {
+            unread_keys.push(key.clone());
+            continue;
+        }
+        let path = FieldPath::keys(&["data"]).key(key.clone());
+        let span = object.doc.locate(object.root, &path, Target::Value).span;
+        data.insert(
+            key.clone(),
+            SourceText::new(object.file, span, value.clone()),
+        );
+    }
+    Some(IndexEntry::ConfigMap(ConfigMapEntry {
+        namespace: object.namespace().map(str::to_string),
+        name: object.name()?.to_string(),
+        data,
+        unread_keys,
+        location: object.locate(&FieldPath::keys(&["metadata", "name"]), Target::Value),
+    }))
+}
+
+fn limit_range_entry(
+    object: &Object<'_, '_>,
+    limit_range: &k8s_openapi::api::core::v1::LimitRange,
+) -> Option<IndexEntry> {
+    let (i, cpu) = limit_range
+        .spec
+        .as_ref()?
+        .limits
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.type_ == "Container")
+        .find_map(|(i, item)| Some((i, item.default.as_ref()?.get("cpu")?)))?;
+    let path = FieldPath::keys(&["spec", "limits"])
+        .index(i)
+        .key("default")
+        .key("cpu");
+    Some(IndexEntry::LimitRange(LimitRangeCpu {
+        namespace: object.namespace().map(str::to_string),
+        name: object.name()?.to_string(),
+        default_cpu: Quantity::parse_manifest_value(&cpu.0).ok()?,
+        location: object.locate(&path, Target::Value),
+    }))
 }
 
 impl IndexEntry {
@@ -61,6 +181,11 @@ impl IndexEntry {
                     &target.name,
                     &target.api_version,
                 )
+            }
+            Typed::ConfigMap(config_map) => return config_map_entry(object, config_map),
+            Typed::LimitRange(limit_range) => return limit_range_entry(object, limit_range),
+            Typed::Other if object.kind == "Secret" && object.api_version == "v1" => {
+                return secret_entry(object);
             }
             _ => return None,
         };
@@ -92,6 +217,10 @@ impl IndexEntry {
 #[derive(Debug, Default)]
 pub struct ObjectIndex {
     autoscalers: HashMap<ObjectKey, Vec<Autoscaling>>,
+    /// By name; namespaces are compared on lookup.
+    config_maps: HashMap<String, Vec<ConfigMapEntry>>,
+    secrets: HashMap<String, Vec<SecretEntry>>,
+    limit_ranges: Vec<LimitRangeCpu>,
     /// The directory of every file, by file id, to tell which objects belong together.
     dirs: Vec<PathBuf>,
 }
@@ -141,9 +270,94 @@ impl ObjectIndex {
                         .or_default()
                         .push(autoscaling);
                 }
+                IndexEntry::ConfigMap(entry) => {
+                    index
+                        .config_maps
+                        .entry(entry.name.clone())
+                        .or_default()
+                        .push(entry);
+                }
+                IndexEntry::Secret(entry) => {
+                    index
+                        .secrets
+                        .entry(entry.name.clone())
+                        .or_default()
+                        .push(entry);
+                }
+                IndexEntry::LimitRange(entry) => index.limit_ranges.push(entry),
             }
         }
         index
+    }
+
+    fn dir(&self, file: FileId) -> &Path {
+        self.dirs.get(file).map_or(Path::new(""), PathBuf::as_path)
+    }
+
+    /// Of `candidates` (with their namespaces and files), the one nearest to file `from` in
+    /// the namespace `namespace`. An object without a namespace matches any: Helm and
+    /// Kustomize output often leaves it to `kubectl apply -n`.
+    fn nearest<'i, T>(
+        &self,
+        candidates: impl IntoIterator<Item = &'i T>,
+        namespace: Option<&str>,
+        from: FileId,
+        place: impl Fn(&T) -> (Option<&str>, FileId),
+    ) -> Option<&'i T> {
+        candidates
+            .into_iter()
+            .filter_map(|candidate| {
+                let (their_namespace, file) = place(candidate);
+                let same_namespace = match (namespace, their_namespace) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                };
+                if !same_namespace {
+                    return None;
+                }
+                Some((
+                    relatedness(self.dir(from), self.dir(file))?,
+                    file,
+                    candidate,
+                ))
+            })
+            .min_by_key(|(distance, file, _)| (*distance, *file))
+            .map(|(_, _, candidate)| candidate)
+    }
+
+    /// The ConfigMap `name` that a workload in file `from` and `namespace` refers to.
+    pub fn config_map(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        from: FileId,
+    ) -> Option<&ConfigMapEntry> {
+        self.nearest(self.config_maps.get(name)?, namespace, from, |c| {
+            (c.namespace.as_deref(), c.location.file)
+        })
+    }
+
+    /// The Secret `name` that a workload in file `from` and `namespace` refers to.
+    pub fn secret(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        from: FileId,
+    ) -> Option<&SecretEntry> {
+        self.nearest(self.secrets.get(name)?, namespace, from, |s| {
+            (s.namespace.as_deref(), s.location.file)
+        })
+    }
+
+    /// The LimitRange default CPU limit for containers of a workload in file `from`.
+    pub fn default_cpu_limit(
+        &self,
+        namespace: Option<&str>,
+        from: FileId,
+    ) -> Option<&LimitRangeCpu> {
+        self.nearest(&self.limit_ranges, namespace, from, |l| {
+            (l.namespace.as_deref(), l.location.file)
+        })
     }
 
     /// The HPA that scales the workload written in file `from`: the nearest one by directory
