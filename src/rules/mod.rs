@@ -1,8 +1,21 @@
 //! The rule framework: the [`Rule`] trait, the registry, and rule metadata read from
 //! `rules/<rule-id>.md`, the single source of each rule's documentation.
 
+pub mod celery_child_recycling_missing;
+pub mod celery_max_memory_per_child_ineffective;
+pub mod gunicorn_boot_timeout_risk;
+pub mod gunicorn_jitter_without_max_requests;
+pub mod gunicorn_max_requests_jitter_small;
+pub mod gunicorn_max_requests_missing;
+pub mod gunicorn_max_requests_without_jitter;
+pub mod gunicorn_workers_exceed_cpu_limit;
 pub mod invalid_object;
 pub mod rollout_surge_scarce_resource;
+pub mod uvicorn_max_requests_missing;
+pub mod uvicorn_max_requests_single_process;
+pub mod uvicorn_max_requests_without_jitter;
+pub mod uwsgi_max_requests_without_delta;
+pub mod uwsgi_recycling_missing;
 pub mod yaml_syntax;
 
 use std::any::Any;
@@ -130,8 +143,21 @@ pub struct Registry {
 
 /// The one list of all rules.
 const RULES: &[&dyn Rule] = &[
+    &celery_child_recycling_missing::CeleryChildRecyclingMissing,
+    &celery_max_memory_per_child_ineffective::CeleryMaxMemoryPerChildIneffective,
+    &gunicorn_boot_timeout_risk::GunicornBootTimeoutRisk,
+    &gunicorn_jitter_without_max_requests::GunicornJitterWithoutMaxRequests,
+    &gunicorn_max_requests_jitter_small::GunicornMaxRequestsJitterSmall,
+    &gunicorn_max_requests_missing::GunicornMaxRequestsMissing,
+    &gunicorn_max_requests_without_jitter::GunicornMaxRequestsWithoutJitter,
+    &gunicorn_workers_exceed_cpu_limit::GunicornWorkersExceedCpuLimit,
     &invalid_object::InvalidObject,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
+    &uvicorn_max_requests_missing::UvicornMaxRequestsMissing,
+    &uvicorn_max_requests_single_process::UvicornMaxRequestsSingleProcess,
+    &uvicorn_max_requests_without_jitter::UvicornMaxRequestsWithoutJitter,
+    &uwsgi_max_requests_without_delta::UwsgiMaxRequestsWithoutDelta,
+    &uwsgi_recycling_missing::UwsgiRecyclingMissing,
     &yaml_syntax::YamlSyntax,
 ];
 

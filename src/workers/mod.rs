@@ -6,6 +6,8 @@
 //! it can be tested (and fuzzed) without manifests.
 
 pub mod celery;
+pub mod checks;
+pub mod container;
 pub mod gunicorn;
 pub mod ini;
 pub mod options;
