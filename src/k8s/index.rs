@@ -56,13 +56,16 @@ pub struct SecretEntry {
     pub location: Location,
 }
 
-/// The default CPU limit a `LimitRange` gives containers of its namespace.
+/// The default limits a `LimitRange` gives containers of its namespace.
 #[derive(Debug, Clone)]
-pub struct LimitRangeCpu {
+pub struct LimitRangeDefaults {
     pub namespace: Option<String>,
     pub name: String,
-    pub default_cpu: Quantity,
-    /// The `default.cpu` value.
+    /// `default.cpu` and where it is written.
+    pub cpu: Option<(Quantity, Location)>,
+    /// `default.memory` and where it is written.
+    pub memory: Option<(Quantity, Location)>,
+    /// `metadata.name`.
     pub location: Location,
 }
 
@@ -75,7 +78,7 @@ pub enum IndexEntry {
     },
     ConfigMap(ConfigMapEntry),
     Secret(SecretEntry),
-    LimitRange(LimitRangeCpu),
+    LimitRange(LimitRangeDefaults),
 }
 
 /// The keys of a Secret's `data` and `stringData`, read from the tree (Secrets are not
@@ -136,23 +139,28 @@ fn limit_range_entry(
     object: &Object<'_, '_>,
     limit_range: &k8s_openapi::api::core::v1::LimitRange,
 ) -> Option<IndexEntry> {
-    let (i, cpu) = limit_range
+    let (i, defaults) = limit_range
         .spec
         .as_ref()?
         .limits
         .iter()
         .enumerate()
         .filter(|(_, item)| item.type_ == "Container")
-        .find_map(|(i, item)| Some((i, item.default.as_ref()?.get("cpu")?)))?;
-    let path = FieldPath::keys(&["spec", "limits"])
-        .index(i)
-        .key("default")
-        .key("cpu");
-    Some(IndexEntry::LimitRange(LimitRangeCpu {
+        .find_map(|(i, item)| Some((i, item.default.as_ref()?)))?;
+    let default = |resource: &'static str| {
+        let quantity = Quantity::parse_manifest_value(&defaults.get(resource)?.0).ok()?;
+        let path = FieldPath::keys(&["spec", "limits"])
+            .index(i)
+            .key("default")
+            .key(resource);
+        Some((quantity, object.locate(&path, Target::Value)))
+    };
+    Some(IndexEntry::LimitRange(LimitRangeDefaults {
         namespace: object.namespace().map(str::to_string),
         name: object.name()?.to_string(),
-        default_cpu: Quantity::parse_manifest_value(&cpu.0).ok()?,
-        location: object.locate(&path, Target::Value),
+        cpu: default("cpu"),
+        memory: default("memory"),
+        location: object.locate(&FieldPath::keys(&["metadata", "name"]), Target::Value),
     }))
 }
 
@@ -220,7 +228,7 @@ pub struct ObjectIndex {
     /// By name; namespaces are compared on lookup.
     config_maps: HashMap<String, Vec<ConfigMapEntry>>,
     secrets: HashMap<String, Vec<SecretEntry>>,
-    limit_ranges: Vec<LimitRangeCpu>,
+    limit_ranges: Vec<LimitRangeDefaults>,
     /// The directory of every file, by file id, to tell which objects belong together.
     dirs: Vec<PathBuf>,
 }
@@ -349,12 +357,12 @@ impl ObjectIndex {
         })
     }
 
-    /// The LimitRange default CPU limit for containers of a workload in file `from`.
-    pub fn default_cpu_limit(
+    /// The LimitRange that defaults the limits of containers of a workload in file `from`.
+    pub fn limit_range(
         &self,
         namespace: Option<&str>,
         from: FileId,
-    ) -> Option<&LimitRangeCpu> {
+    ) -> Option<&LimitRangeDefaults> {
         self.nearest(&self.limit_ranges, namespace, from, |l| {
             (l.namespace.as_deref(), l.location.file)
         })

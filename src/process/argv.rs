@@ -48,6 +48,9 @@ pub struct Arg {
     /// The word as written (in a script: quotes and expansions included).
     pub written: String,
     pub origin: Origin,
+    /// The command substitutions and arithmetic expressions the value depends on, as written
+    /// (`nproc`, `2 * $(nproc) + 1`), directly or through variables the script set.
+    pub dynamic: Vec<String>,
     /// How bytes of `value` map to bytes of the element.
     positions: Positions,
 }
@@ -68,6 +71,13 @@ impl Arg {
     /// The word's value when known.
     pub fn known(&self) -> Option<&str> {
         self.value.as_deref()
+    }
+
+    /// The bytes of the element that hold this word as written from byte `from` on (the value
+    /// of `NAME=value`), when the word is written verbatim; else the whole word.
+    fn element_range_of_written(&self, from: usize) -> Option<Range<usize>> {
+        let word = self.origin.range.clone()?;
+        Some((word.start + from).min(word.end)..word.end)
     }
 
     /// The bytes of the element that hold the bytes `range` of this word's value.
@@ -135,6 +145,107 @@ impl SimpleCommand {
     /// A variable set for this command, by name (the last assignment wins).
     pub fn assignment(&self, name: &str) -> Option<&Assignment> {
         self.assignments.iter().rev().find(|a| a.name == name)
+    }
+
+    /// The last occurrence of an option among the arguments, in any of the forms getopt and
+    /// argparse accept: `-w 4`, `-w4`, `--workers 4`, `--workers=4`. `short` and `long` are
+    /// written with their dashes. Abbreviated long options are not recognised.
+    pub fn option(&self, short: &[&str], long: &[&str]) -> Option<OptionValue<'_>> {
+        let args = self.args();
+        let mut found = None;
+        for (i, arg) in args.iter().enumerate() {
+            let Some(word) = arg.known() else { continue };
+            if word == "--" {
+                break;
+            }
+            let separate = || OptionValue {
+                option: arg,
+                arg: args.get(i + 1),
+                offset: 0,
+            };
+            if short.contains(&word) || long.contains(&word) {
+                found = Some(separate());
+            } else if let Some(name) = long.iter().find(|l| {
+                word.strip_prefix(**l)
+                    .is_some_and(|rest| rest.starts_with('='))
+            }) {
+                found = Some(OptionValue {
+                    option: arg,
+                    arg: Some(arg),
+                    offset: name.len() + 1,
+                });
+            } else if let Some(name) = short
+                .iter()
+                .find(|s| word.len() > s.len() && word.starts_with(**s) && !word.starts_with("--"))
+            {
+                found = Some(OptionValue {
+                    option: arg,
+                    arg: Some(arg),
+                    offset: name.len(),
+                });
+            }
+        }
+        found
+    }
+
+    /// Whether any argument is exactly `word`.
+    pub fn has_arg(&self, word: &str) -> bool {
+        self.args().iter().any(|a| a.known() == Some(word))
+    }
+}
+
+/// An option found by [`SimpleCommand::option`].
+#[derive(Debug, Clone, Copy)]
+pub struct OptionValue<'c> {
+    /// The word naming the option.
+    pub option: &'c Arg,
+    /// The word holding the value (the option's own word for `--opt=v` and `-ov`); `None`
+    /// when the option is the last word.
+    pub arg: Option<&'c Arg>,
+    /// Where the value starts in `arg`'s value.
+    pub offset: usize,
+}
+
+impl OptionValue<'_> {
+    /// The value, when known.
+    pub fn value(&self) -> Option<&str> {
+        self.arg?.known()?.get(self.offset..)
+    }
+
+    /// The value as written, for messages (`$(nproc)`).
+    pub fn written(&self) -> &str {
+        match self.arg {
+            Some(arg) if self.offset == 0 => &arg.written,
+            Some(arg) => arg
+                .written
+                .get(self.offset..)
+                .unwrap_or(arg.written.as_str()),
+            None => "",
+        }
+    }
+
+    /// The value as a whole number.
+    pub fn int(&self) -> Option<i64> {
+        self.value()?.trim().parse().ok()
+    }
+
+    /// Where the value is written (the option when there is no value).
+    pub fn origin(&self) -> Origin {
+        match self.arg {
+            Some(arg) if arg.known().is_some() => {
+                let len = arg.known().map_or(0, str::len);
+                let mut origin = arg.origin.clone();
+                origin.range = arg.element_range(self.offset.min(len)..len);
+                origin
+            }
+            Some(arg) => arg.origin.clone(),
+            None => self.option.origin.clone(),
+        }
+    }
+
+    /// The value's command substitutions and arithmetic (see [`Arg::dynamic`]).
+    pub fn dynamic(&self) -> &[String] {
+        self.arg.map_or(&[], |a| a.dynamic.as_slice())
     }
 }
 
@@ -255,6 +366,7 @@ pub fn resolve(command: &[SourceText], args: &[SourceText], env: &Environment) -
                     index,
                     range: Some(0..text.value.len()),
                 },
+                dynamic: Vec::new(),
                 positions: Positions::Element(expanded.replacements),
             }
         }
@@ -612,7 +724,9 @@ impl Unwrapper<'_> {
         cx.in_shell = true;
         cx.exec = false;
         cx.opaque |= opaque;
-        let mut vars: HashMap<String, Option<String>> = HashMap::new();
+        let mut vars: HashMap<String, ScriptVar> = HashMap::new();
+        // `export NAME=V` reaches the environment of every later command.
+        let mut exported: Vec<Assignment> = Vec::new();
         for command in commands {
             let resolver = WordResolver {
                 script: &script,
@@ -622,6 +736,7 @@ impl Unwrapper<'_> {
                 positional: &positional,
             };
             let mut assignments = cx.assignments.clone();
+            assignments.extend(exported.iter().cloned());
             let mut words_iter = command.words.iter().peekable();
             let mut local = Vec::new();
             while let Some(word) = words_iter.peek() {
@@ -638,21 +753,45 @@ impl Unwrapper<'_> {
             let rest: Vec<Arg> = words_iter.map(|w| resolver.arg(w)).collect();
             let export = rest.first().and_then(Arg::known) == Some("export");
             if rest.is_empty() || export {
-                // `NAME=V` alone or `export NAME=V` sets a shell variable for what follows.
-                let exported = rest.iter().skip(1).filter_map(|arg| {
-                    let text = arg.known()?;
-                    let (name, value) = text.split_once('=')?;
-                    shell::is_name(name).then(|| (name.to_string(), Some(value.to_string())))
-                });
-                let set: Vec<(String, Option<String>)> = local
+                // `NAME=V` alone sets a shell variable for what follows; `export NAME=V` also
+                // puts it in the environment of later commands.
+                let exports: Vec<Assignment> = rest
                     .iter()
-                    .map(|a| (a.name.clone(), a.value.value.clone()))
-                    .chain(exported)
+                    .skip(1)
+                    .filter_map(|arg| {
+                        let (name, _) = arg.written.split_once('=')?;
+                        if !shell::is_name(name) {
+                            return None;
+                        }
+                        let mut value = arg.clone();
+                        value.value = arg
+                            .value
+                            .as_deref()
+                            .and_then(|v| v.split_once('='))
+                            .map(|(_, v)| v.to_string());
+                        value.origin.range = arg.element_range_of_written(name.len() + 1);
+                        value.positions = Positions::Moved;
+                        Some(Assignment {
+                            name: name.to_string(),
+                            value,
+                        })
+                    })
                     .collect();
-                for (name, value) in set {
-                    let value = if command.conditional { None } else { value };
-                    vars.insert(name, value);
+                for assignment in local.iter().chain(&exports) {
+                    let value = if command.conditional {
+                        None
+                    } else {
+                        assignment.value.value.clone()
+                    };
+                    vars.insert(
+                        assignment.name.clone(),
+                        ScriptVar {
+                            value,
+                            dynamic: assignment.value.dynamic.clone(),
+                        },
+                    );
                 }
+                exported.extend(exports);
                 continue;
             }
             assignments.extend(local);
@@ -666,21 +805,29 @@ impl Unwrapper<'_> {
     }
 }
 
+/// A variable a script set: its value (`None`: unknown) and what it was computed from.
+#[derive(Debug, Clone)]
+struct ScriptVar {
+    value: Option<String>,
+    dynamic: Vec<String>,
+}
+
 /// Resolves the words of one script command.
 struct WordResolver<'r> {
     script: &'r str,
     /// The word that holds the script; word ranges are offsets in its value.
     base: &'r Arg,
     env: &'r Environment,
-    /// Variables the script set before this command (`None`: set to something unknown).
-    vars: &'r HashMap<String, Option<String>>,
+    /// Variables the script set before this command.
+    vars: &'r HashMap<String, ScriptVar>,
     /// `$0`, `$1`, … after the script.
     positional: &'r [Arg],
 }
 
 impl WordResolver<'_> {
     fn arg(&self, word: &Word) -> Arg {
-        let value = self.value(word);
+        let mut dynamic = Vec::new();
+        let value = self.value(word, &mut dynamic);
         let written = self
             .script
             .get(word.range.clone())
@@ -705,30 +852,47 @@ impl WordResolver<'_> {
                 index: self.base.origin.index,
                 range: self.base.element_range(word.range.clone()),
             },
+            dynamic,
             positions,
         }
     }
 
-    fn value(&self, word: &Word) -> Option<String> {
-        let mut out = String::new();
+    /// The word's value; what it is computed from goes to `dynamic`.
+    fn value(&self, word: &Word, dynamic: &mut Vec<String>) -> Option<String> {
+        let mut out = Some(String::new());
         for piece in &word.pieces {
-            match piece {
-                Piece::Literal(text) => out.push_str(text),
+            let part = match piece {
+                Piece::Literal(text) => Some(text.clone()),
                 Piece::Param {
                     name,
                     operator,
                     word,
-                } => out.push_str(&self.parameter(name, operator.as_deref(), word)?),
-                Piece::Command(_) | Piece::Arithmetic(_) => return None,
-            }
+                } => {
+                    if let Some(var) = self.vars.get(name.as_str()) {
+                        dynamic.extend(var.dynamic.iter().cloned());
+                    }
+                    if word.contains("$(") || word.contains('`') {
+                        dynamic.push(word.clone());
+                    }
+                    self.parameter(name, operator.as_deref(), word)
+                }
+                Piece::Command(text) | Piece::Arithmetic(text) => {
+                    dynamic.push(text.clone());
+                    None
+                }
+            };
+            out = out.zip(part).map(|(mut out, part)| {
+                out.push_str(&part);
+                out
+            });
         }
-        Some(out)
+        out
     }
 
     /// A variable's value: `Ok(Some)` set, `Ok(None)` unset, `Err` unknown.
     fn variable(&self, name: &str) -> Result<Option<String>, ()> {
-        if let Some(value) = self.vars.get(name) {
-            return value.clone().map(Some).ok_or(());
+        if let Some(var) = self.vars.get(name) {
+            return var.value.clone().map(Some).ok_or(());
         }
         if let Ok(n) = name.parse::<usize>() {
             return match self.positional.get(n) {
@@ -980,6 +1144,51 @@ mod tests {
         let blas = gunicorn.assignment("OPENBLAS_NUM_THREADS").unwrap();
         assert_eq!(blas.value.value.as_deref(), Some("2"));
         assert_eq!(&script[blas.value.origin.range.clone().unwrap()], "2");
+    }
+
+    #[test]
+    fn options_in_every_form() {
+        let resolved = resolve(
+            &texts(&[
+                "gunicorn",
+                "-w4",
+                "--threads=8",
+                "--timeout",
+                "30",
+                "-k",
+                "gthread",
+                "--",
+                "-w",
+                "9",
+            ]),
+            &[],
+            &Environment::default(),
+        );
+        let main = resolved.main().unwrap();
+        assert_eq!(main.option(&["-w"], &["--workers"]).unwrap().int(), Some(4));
+        let threads = main.option(&[], &["--threads"]).unwrap();
+        assert_eq!(threads.value(), Some("8"));
+        assert_eq!(threads.origin().range, Some(10..11));
+        assert_eq!(
+            main.option(&["-t"], &["--timeout"]).unwrap().int(),
+            Some(30)
+        );
+        assert!(main.option(&["-b"], &["--bind"]).is_none());
+    }
+
+    #[test]
+    fn computed_values_remember_what_they_came_from() {
+        let script = "WORKERS=${GUNICORN_WORKERS:-$(( 2 * $(nproc) + 1 ))}\nexec gunicorn -w \"$WORKERS\" app";
+        let resolved = resolve(&texts(&["sh", "-c", script]), &[], &Environment::default());
+        let main = resolved.main().unwrap();
+        let workers = main.option(&["-w"], &["--workers"]).unwrap();
+        assert_eq!(workers.value(), None);
+        assert!(
+            workers.dynamic().iter().any(|d| d.contains("nproc")),
+            "{:?}",
+            workers.dynamic()
+        );
+        assert_eq!(workers.written(), "\"$WORKERS\"");
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct ResourceFieldRef {
     pub resource: String,
     /// The container whose resources are read; `None` is the variable's own container.
     pub container: Option<String>,
+    /// The `resource` value.
+    pub resource_location: Location,
     /// `None` when not written (the kubelet's default divisor is 1).
     pub divisor: Option<Quantity>,
     /// The `divisor` value, or the `resourceFieldRef` key when there is none.
@@ -464,6 +466,7 @@ mod tests {
         let field = |divisor: Option<&str>| ResourceFieldRef {
             resource: "limits.cpu".into(),
             container: None,
+            resource_location: location(),
             divisor: divisor.map(|d| Quantity::parse(d).unwrap()),
             divisor_location: location(),
         };

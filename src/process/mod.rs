@@ -23,6 +23,7 @@ pub mod env;
 pub mod python;
 pub mod shell;
 pub mod text;
+pub mod threads;
 
 use k8s_openapi::api::core::v1::{Container, EnvVar as K8sEnvVar, PodSpec, ResourceRequirements};
 
@@ -124,6 +125,8 @@ pub struct PodFacts {
     pub containers: Vec<ContainerFacts>,
     /// Pod-level `spec.resources.limits.cpu`.
     pub pod_cpu_limit: Option<Amount>,
+    /// Pod-level `spec.resources.limits.memory`.
+    pub pod_memory_limit: Option<Amount>,
     pub config_map_volumes: Vec<ConfigMapVolume>,
 }
 
@@ -252,6 +255,8 @@ fn capture_env_var(object: &Object<'_, '_>, var: &K8sEnvVar, entry: &FieldPath) 
                 RawValue::ResourceField(ResourceFieldRef {
                     resource: field.resource.clone(),
                     container: field.container_name.clone().filter(|c| !c.is_empty()),
+                    resource_location: object
+                        .locate(&field_path.clone().key("resource"), Target::Value),
                     divisor: field.divisor.as_ref().and_then(quantity),
                     divisor_location: object.locate(&field_path.key("divisor"), Target::Value),
                 })
@@ -426,22 +431,16 @@ impl PodFacts {
                     )
                 }),
         );
-        let pod_cpu_limit = spec.resources.as_ref().and_then(|resources| {
-            Some(Amount {
-                quantity: quantity(resources.limits.as_ref()?.get("cpu")?)?,
-                location: object.locate(
-                    &spec_path.clone().key("resources").key("limits").key("cpu"),
-                    Target::Value,
-                ),
-            })
-        });
+        let pod_limit =
+            |name: &'static str| amount(object, spec.resources.as_ref(), spec_path, "limits", name);
         Some(PodFacts {
             object: object.reference(),
             display: object.display_name(),
             namespace: object.namespace().map(str::to_string),
             file: object.file.id,
             containers,
-            pod_cpu_limit,
+            pod_cpu_limit: pod_limit("cpu"),
+            pod_memory_limit: pod_limit("memory"),
             config_map_volumes: config_map_volumes(object, spec, spec_path),
         })
     }
@@ -495,11 +494,12 @@ impl PodFacts {
                 source: CpuLimitSource::Pod,
             });
         }
-        let default = index?.default_cpu_limit(self.namespace.as_deref(), self.file)?;
+        let limit_range = index?.limit_range(self.namespace.as_deref(), self.file)?;
+        let (quantity, location) = limit_range.cpu.clone()?;
         Some(CpuLimit {
-            quantity: default.default_cpu.clone(),
-            location: default.location.clone(),
-            source: CpuLimitSource::LimitRange(default.name.clone()),
+            quantity,
+            location,
+            source: CpuLimitSource::LimitRange(limit_range.name.clone()),
         })
     }
 
