@@ -7,7 +7,7 @@ use std::any::Any;
 
 use crate::finding::{Finding, Severity};
 use crate::k8s::{Object, ObjectIndex};
-use crate::process::{NumericPython, PodFacts};
+use crate::process::PodFacts;
 use crate::rules::{ObjectContext, SetContext};
 
 use super::container::ServerRun;
@@ -47,9 +47,7 @@ pub fn each_server(
     let Ok(pod) = deferred.downcast::<PodFacts>() else {
         return;
     };
-    // `assumptions.numericPython` is not a configuration option yet: decide from the
-    // image, the command and the environment.
-    let containers = pod.resolve(Some(index), NumericPython::Auto);
+    let containers = pod.resolve(Some(index), cx.config.assumptions.numeric_python);
     for container in &containers {
         for run in ServerRun::all(container, index) {
             check(&run, cx);
