@@ -565,3 +565,27 @@ pub fn worker_processes(
     let count = resolved.value.as_int()?;
     Some((count, run.locate(&resolved.origin).0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_resolve_against_the_working_directory() {
+        assert_eq!(
+            absolute("gunicorn.conf.py", Some("/app")).as_deref(),
+            Some("/app/gunicorn.conf.py")
+        );
+        assert_eq!(
+            absolute("./conf/../g.py", Some("/srv/")).as_deref(),
+            Some("/srv/g.py")
+        );
+        assert_eq!(
+            absolute("/etc//gunicorn/./g.py", None).as_deref(),
+            Some("/etc/gunicorn/g.py")
+        );
+        // The image's WORKDIR is unknown.
+        assert_eq!(absolute("gunicorn.conf.py", None), None);
+        assert_eq!(absolute("g.py", Some("relative")), None);
+    }
+}
