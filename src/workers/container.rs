@@ -81,7 +81,31 @@ impl<'c> ServerRun<'c> {
             .list
             .iter()
             .filter_map(|command| ServerRun::of(container, command, index))
+            .map(ServerRun::with_host_cpu)
             .collect()
+    }
+
+    /// A value the script computes from `nproc` (`-w $(( 2 * $(nproc) + 1 ))`) depends on the
+    /// node's CPUs: it is [`Value::HostCpu`] rather than merely unknown.
+    fn with_host_cpu(mut self) -> Self {
+        for resolved in self.settings.settings.values_mut() {
+            let Origin::Argv {
+                value_word: Some(value_word),
+                ..
+            } = resolved.origin
+            else {
+                continue;
+            };
+            let from_nproc = self
+                .command
+                .words
+                .get(self.first_option + value_word)
+                .is_some_and(|arg| arg.dynamic.iter().any(|d| d.contains("nproc")));
+            if resolved.value == Value::Unknown && from_nproc {
+                resolved.value = Value::HostCpu;
+            }
+        }
+        self
     }
 
     fn of(
