@@ -50,6 +50,9 @@ impl Rule for GunicornMaxRequestsMissing {
                 message.push_str(&hidden_note(run, "max_requests"));
             }
             let label = match max_requests.origin {
+                Origin::Default if run.official_image => {
+                    "the image's entrypoint runs gunicorn without --max-requests"
+                }
                 Origin::Default => "gunicorn runs without --max-requests",
                 _ => "max_requests=0 disables recycling",
             };

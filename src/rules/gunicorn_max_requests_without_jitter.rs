@@ -50,7 +50,10 @@ impl Rule for GunicornMaxRequestsWithoutJitter {
                 Value::HostCpu => true,
                 _ => return,
             };
-            let hidden = run.may_be_hidden(MAX_REQUESTS_JITTER) || run.may_be_hidden(WORKERS);
+            let hidden: Vec<&str> = [MAX_REQUESTS_JITTER, WORKERS]
+                .into_iter()
+                .filter(|setting| run.may_be_hidden(setting))
+                .collect();
             let (severity, mut message) = if several {
                 (
                     Severity::Warning,
@@ -78,8 +81,8 @@ impl Rule for GunicornMaxRequestsWithoutJitter {
                     ),
                 )
             };
-            if hidden {
-                message.push_str(&hidden_note(run, "max_requests_jitter or workers"));
+            if !hidden.is_empty() {
+                message.push_str(&hidden_note(run, &hidden.join(" or ")));
             }
             let jitter = (limit / 10).max(1);
             let help = if several {

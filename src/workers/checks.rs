@@ -16,8 +16,12 @@ use super::{Origin, Resolved, Value};
 /// Programs whose name in a `command`/`args` element makes a container worth resolving.
 const SERVERS: &[&str] = &["gunicorn", "uvicorn", "celery", "uwsgi"];
 
+/// The official gunicorn image runs gunicorn without naming it.
+const OFFICIAL_GUNICORN_IMAGE: &str = "benoitc/gunicorn";
+
 /// Object pass: sets the pod aside for the set pass when some container's `command` or `args`
-/// mentions an application server (the cheap test keeps the set pass small).
+/// mentions an application server, or its image is gunicorn's own (the cheap test keeps the
+/// set pass small).
 pub fn defer_servers(object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
     let Some(template) = object.pod_template() else {
         return;
@@ -27,8 +31,16 @@ pub fn defer_servers(object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
         .containers
         .iter()
         .chain(spec.init_containers.iter().flatten())
-        .flat_map(|c| c.command.iter().flatten().chain(c.args.iter().flatten()))
-        .any(|element| SERVERS.iter().any(|server| element.contains(server)));
+        .any(|c| {
+            c.command
+                .iter()
+                .flatten()
+                .chain(c.args.iter().flatten())
+                .any(|element| SERVERS.iter().any(|server| element.contains(server)))
+                || c.image
+                    .as_deref()
+                    .is_some_and(|i| i.contains(OFFICIAL_GUNICORN_IMAGE))
+        });
     if !mentions {
         return;
     }

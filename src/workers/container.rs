@@ -15,7 +15,10 @@ use super::{Layer, Origin, Resolved, Value, celery, gunicorn, ini, uvicorn, uwsg
 /// One server process of a container and its resolved settings.
 pub struct ServerRun<'c> {
     pub container: &'c ResolvedContainer<'c>,
-    pub command: &'c SimpleCommand,
+    pub command: SimpleCommand,
+    /// gunicorn started by the entrypoint of the official image (ghcr.io/benoitc/gunicorn):
+    /// the command is not written, so absent settings point at the image.
+    pub official_image: bool,
     /// Index in `command.words` of the first option word: word `i` of the settings'
     /// [`Origin::Argv`] is `command.words[first_option + i]`.
     pub first_option: usize,
@@ -28,8 +31,9 @@ pub struct ServerRun<'c> {
     /// The word of `command.words` that stands for the server when a setting is absent
     /// (`gunicorn`, or `worker` in `celery -A proj worker`).
     pub anchor: usize,
-    /// The split words of the environment variable holding options (`GUNICORN_CMD_ARGS`).
-    env_args: Option<EnvArgs>,
+    /// The split words of the environment variables holding options (`GUNICORN_CMD_ARGS`,
+    /// the official image's `GUNICORN_ARGS`), by name.
+    env_args: Vec<(&'static str, EnvArgs)>,
     /// The configuration file text read from a ConfigMap, and the mount that provides it.
     pub config: Option<MountedFile>,
 }
@@ -76,13 +80,16 @@ impl<'c> ServerRun<'c> {
     /// Every application server `container` runs (SEMANTICS.md §D.2: gunicorn, uvicorn, Celery
     /// workers and uWSGI, directly or through wrappers, shells and `python -m`).
     pub fn all(container: &'c ResolvedContainer<'c>, index: &ObjectIndex) -> Vec<ServerRun<'c>> {
-        container
+        let mut runs: Vec<ServerRun<'c>> = container
             .commands
             .list
             .iter()
-            .filter_map(|command| ServerRun::of(container, command, index))
-            .map(ServerRun::with_host_cpu)
-            .collect()
+            .filter_map(|command| ServerRun::of(container, command, index, false))
+            .collect();
+        if let Some(command) = official_image_command(container) {
+            runs.extend(ServerRun::of(container, &command, index, true));
+        }
+        runs.into_iter().map(ServerRun::with_host_cpu).collect()
     }
 
     /// A value the script computes from `nproc` (`-w $(( 2 * $(nproc) + 1 ))`) depends on the
@@ -110,8 +117,9 @@ impl<'c> ServerRun<'c> {
 
     fn of(
         container: &'c ResolvedContainer<'c>,
-        command: &'c SimpleCommand,
+        command: &SimpleCommand,
         index: &ObjectIndex,
+        official_image: bool,
     ) -> Option<ServerRun<'c>> {
         let words: Vec<Word<'_>> = command.args().iter().map(option_word).collect();
         let env = |name: &str| env_lookup(container, command, name);
@@ -120,7 +128,8 @@ impl<'c> ServerRun<'c> {
         let inspects = |flags: &[&str]| words.iter().any(|w| w.is_some_and(|w| flags.contains(&w)));
         let run = |kind, first_option, settings, hidden_config, env_args, config| ServerRun {
             container,
-            command,
+            command: command.clone(),
+            official_image,
             first_option,
             kind,
             settings,
@@ -142,8 +151,13 @@ impl<'c> ServerRun<'c> {
                 ]) {
                     return None;
                 }
-                let cli = gunicorn::command_line(&words);
-                let (env_layer, env_args) = gunicorn_env_args(container, command);
+                let (cli, mut env_args) = if official_image {
+                    official_image_command_line(container, command, &words)
+                } else {
+                    (gunicorn::command_line(&words), Vec::new())
+                };
+                let (env_layer, cmd_args) = gunicorn_env_args(container, command);
+                env_args.extend(cmd_args.map(|args| ("GUNICORN_CMD_ARGS", args)));
                 let request = gunicorn::config_request(&cli, &env_layer);
                 let working_dir = container.facts.working_dir.as_deref();
                 let mounted = match &request {
@@ -203,7 +217,14 @@ impl<'c> ServerRun<'c> {
                     return None;
                 }
                 let settings = uvicorn::resolve(&words, &env);
-                Some(run(ServerKind::Uvicorn, 1, settings, false, None, None))
+                Some(run(
+                    ServerKind::Uvicorn,
+                    1,
+                    settings,
+                    false,
+                    Vec::new(),
+                    None,
+                ))
             }
             "celery" => {
                 let start = celery::worker_args(&words)?;
@@ -216,7 +237,7 @@ impl<'c> ServerRun<'c> {
                     1 + start,
                     settings,
                     false,
-                    None,
+                    Vec::new(),
                     None,
                 ))
             }
@@ -262,7 +283,7 @@ impl<'c> ServerRun<'c> {
                     1,
                     settings,
                     false,
-                    None,
+                    Vec::new(),
                     mounted_ini,
                 ))
             }
@@ -285,6 +306,10 @@ impl<'c> ServerRun<'c> {
 
     /// gunicorn: whether a hidden configuration file may change `setting`.
     pub fn may_be_hidden(&self, setting: &str) -> bool {
+        // The official image's entrypoint always passes --workers on the command line.
+        if self.official_image && setting == gunicorn::WORKERS {
+            return false;
+        }
         self.hidden_config
             && matches!(
                 self.get(setting).origin,
@@ -295,6 +320,12 @@ impl<'c> ServerRun<'c> {
     /// The `gunicorn`/`uvicorn`/… word of the command (`worker` for Celery): where an absent
     /// setting is reported.
     pub fn program_location(&self) -> (Location, FieldPath) {
+        if let (true, Some(image)) = (self.official_image, &self.container.facts.image) {
+            return (
+                image.location.clone(),
+                self.container.facts.path.clone().key("image"),
+            );
+        }
         match self
             .command
             .words
@@ -330,8 +361,8 @@ impl<'c> ServerRun<'c> {
             Origin::Env { name } => self.env_location(name),
             Origin::EnvArgs { name, word, .. } => {
                 let (fallback, path) = self.env_location(name);
-                match &self.env_args {
-                    Some(args) => match args.ranges.get(*word) {
+                match self.env_args.iter().find(|(n, _)| n == name) {
+                    Some((_, args)) => match args.ranges.get(*word) {
                         Some(range) => (args.text.locate(range.clone()), path),
                         None => (args.text.location.clone(), path),
                     },
@@ -421,6 +452,122 @@ fn env_lookup(container: &ResolvedContainer<'_>, command: &SimpleCommand, name: 
         Lookup::Unset => EnvLookup::Unset,
         Lookup::Unknown => EnvLookup::Unknown,
     }
+}
+
+/// The official image ghcr.io/benoitc/gunicorn runs gunicorn from its entrypoint when the
+/// first argument is an option or contains `:` (benoitc/gunicorn docker/docker-entrypoint.sh):
+/// `gunicorn [--bind B] [--workers W] $GUNICORN_ARGS "$@"`. Its command, with the image
+/// standing for the program word.
+fn official_image_command(container: &ResolvedContainer<'_>) -> Option<SimpleCommand> {
+    let facts = container.facts;
+    let image = facts.image.as_ref()?;
+    let repository = image.value.split(['@']).next()?;
+    let repository = match repository.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name,
+        _ => repository,
+    };
+    let first = facts.args.first()?.value.as_str();
+    let runs_gunicorn = first.starts_with('-') || first.contains(':');
+    if repository != "ghcr.io/benoitc/gunicorn" || !facts.command.is_empty() || !runs_gunicorn {
+        return None;
+    }
+    let program = SourceText::at(image.location.clone(), "gunicorn".to_string());
+    crate::process::argv::resolve(&[program], &facts.args, &container.env)
+        .list
+        .into_iter()
+        .next()
+}
+
+/// The official image's command line: `$GUNICORN_ARGS` (split on blanks, as an unquoted
+/// expansion is) before the container's `args`, and `--workers ${GUNICORN_WORKERS:-$(( 2 *
+/// $(nproc) + 1 ))}` unless either names the workers.
+fn official_image_command_line(
+    container: &ResolvedContainer<'_>,
+    command: &SimpleCommand,
+    args: &[Word<'_>],
+) -> (Layer, Vec<(&'static str, EnvArgs)>) {
+    const NAME: &str = "GUNICORN_ARGS";
+    let mut env_args = Vec::new();
+    let mut words: Vec<Word<'_>> = Vec::new();
+    let text = env_lookup(container, command, NAME);
+    match &text {
+        EnvLookup::Set(text) => {
+            let mut ranges = Vec::new();
+            let mut start = None;
+            for (i, c) in text
+                .char_indices()
+                .chain(std::iter::once((text.len(), ' ')))
+            {
+                match (c.is_whitespace(), start) {
+                    (true, Some(s)) => {
+                        ranges.push(s..i);
+                        start = None;
+                    }
+                    (false, None) => start = Some(i),
+                    _ => {}
+                }
+            }
+            words.extend(ranges.iter().map(|r| text.get(r.clone())));
+            if let Some(var) = container
+                .env
+                .get(NAME)
+                .filter(|_| command.assignment(NAME).is_none())
+                && let Some(source) = var.text.clone().filter(|t| &t.value == text)
+            {
+                env_args.push((
+                    NAME,
+                    EnvArgs {
+                        text: source,
+                        ranges,
+                    },
+                ));
+            }
+        }
+        EnvLookup::Unknown => words.push(None),
+        EnvLookup::Unset => {}
+    }
+    let from_env = words.len();
+    words.extend_from_slice(args);
+    let events =
+        super::options::parse(&words, gunicorn::OPTIONS, super::options::Dialect::Argparse);
+    let mut cli = Layer::from_events(
+        &events,
+        gunicorn::OPTIONS,
+        gunicorn::SETTINGS,
+        &|word, value_word| {
+            if word < from_env {
+                Origin::EnvArgs {
+                    name: NAME.to_string(),
+                    word,
+                    value_word: value_word.filter(|v| *v < from_env),
+                }
+            } else {
+                Origin::Argv {
+                    word: word - from_env,
+                    value_word: value_word.map(|v| v.saturating_sub(from_env)),
+                }
+            }
+        },
+    );
+    if cli.get(gunicorn::WORKERS).is_none() {
+        let workers = match env_lookup(container, command, "GUNICORN_WORKERS") {
+            EnvLookup::Set(text) if !text.is_empty() => Resolved {
+                value: super::count(&text),
+                origin: Origin::Env {
+                    name: "GUNICORN_WORKERS".to_string(),
+                },
+            },
+            EnvLookup::Unknown => Resolved {
+                value: Value::Unknown,
+                origin: Origin::Env {
+                    name: "GUNICORN_WORKERS".to_string(),
+                },
+            },
+            _ => Resolved::default(Value::HostCpu),
+        };
+        cli.settings.insert(gunicorn::WORKERS, workers);
+    }
+    (cli, env_args)
 }
 
 /// `GUNICORN_CMD_ARGS` as a layer, with its words' places when it is written in the manifests.
