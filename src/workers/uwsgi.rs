@@ -72,6 +72,11 @@ pub const OPTIONS: &[OptionSpec] = &[
 /// A configuration file option (`--ini`, `--yaml`…); its value is the file.
 pub const CONFIG: &str = "config";
 
+/// INI keys that load another configuration file.
+const INCLUDES: &[&str] = &[
+    "ini", "include", "yaml", "yml", "json", "js", "xml", "inherit",
+];
+
 /// One configuration file the command line names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigRef {
@@ -186,6 +191,14 @@ pub fn resolve(
             ConfigFile::Ini(entries) => {
                 for entry in *entries {
                     let key = entry.key.replace('_', "-");
+                    // Another file loaded from this one may set anything from here on.
+                    if INCLUDES.contains(&key.as_str()) {
+                        settings.overlay(&Layer::unknown(
+                            SETTINGS,
+                            Origin::ConfigLine { line: entry.line },
+                        ));
+                        continue;
+                    }
                     let key = if key == "workers" { PROCESSES } else { &key };
                     let Some((name, kind)) = SETTINGS.iter().find(|(n, _)| *n == key) else {
                         continue;
@@ -252,6 +265,17 @@ mod tests {
                 (Some("x.yml".into()), false)
             ]
         );
+    }
+
+    #[test]
+    fn an_included_file_hides_what_follows() {
+        let entries = ini::section(
+            "[uwsgi]\nmax-requests = 10\nini = /etc/more.ini\nprocesses = 2\n",
+            "uwsgi",
+        );
+        let s = resolve(&[], &[ConfigFile::Ini(&entries)], &|_| EnvLookup::Unset);
+        assert_eq!(s.get(MAX_REQUESTS).map(|r| &r.value), Some(&Value::Unknown));
+        assert_eq!(s.get(PROCESSES).map(|r| &r.value), Some(&Value::Int(2)));
     }
 
     #[test]
