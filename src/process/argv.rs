@@ -150,26 +150,28 @@ impl SimpleCommand {
     /// The last occurrence of an option among the arguments, in any of the forms getopt and
     /// argparse accept: `-w 4`, `-w4`, `--workers 4`, `--workers=4`. `short` and `long` are
     /// written with their dashes. Abbreviated long options are not recognised.
-    pub fn option(&self, short: &[&str], long: &[&str]) -> Option<OptionValue<'_>> {
+    pub fn option(&self, short: &[&'static str], long: &[&'static str]) -> Option<OptionValue<'_>> {
         let args = self.args();
         let mut found = None;
         for (i, arg) in args.iter().enumerate() {
-            let Some(word) = arg.known() else { continue };
+            // A word whose value is computed (`--workers=$(nproc)`) is matched as written.
+            let word = arg.known().unwrap_or(&arg.written);
             if word == "--" {
                 break;
             }
-            let separate = || OptionValue {
-                option: arg,
-                arg: args.get(i + 1),
-                offset: 0,
-            };
-            if short.contains(&word) || long.contains(&word) {
-                found = Some(separate());
+            if let Some(name) = short.iter().chain(long).find(|n| **n == word) {
+                found = Some(OptionValue {
+                    name,
+                    option: arg,
+                    arg: args.get(i + 1),
+                    offset: 0,
+                });
             } else if let Some(name) = long.iter().find(|l| {
                 word.strip_prefix(**l)
                     .is_some_and(|rest| rest.starts_with('='))
             }) {
                 found = Some(OptionValue {
+                    name,
                     option: arg,
                     arg: Some(arg),
                     offset: name.len() + 1,
@@ -179,6 +181,7 @@ impl SimpleCommand {
                 .find(|s| word.len() > s.len() && word.starts_with(**s) && !word.starts_with("--"))
             {
                 found = Some(OptionValue {
+                    name,
                     option: arg,
                     arg: Some(arg),
                     offset: name.len(),
@@ -197,6 +200,8 @@ impl SimpleCommand {
 /// An option found by [`SimpleCommand::option`].
 #[derive(Debug, Clone, Copy)]
 pub struct OptionValue<'c> {
+    /// The option's name as the caller spelled it (`--workers`).
+    pub name: &'static str,
     /// The word naming the option.
     pub option: &'c Arg,
     /// The word holding the value (the option's own word for `--opt=v` and `-ov`); `None`
@@ -236,6 +241,13 @@ impl OptionValue<'_> {
                 let len = arg.known().map_or(0, str::len);
                 let mut origin = arg.origin.clone();
                 origin.range = arg.element_range(self.offset.min(len)..len);
+                origin
+            }
+            // A computed value glued to its option (`--workers=$(nproc)`): the written text
+            // after the option name.
+            Some(arg) if self.offset > 0 => {
+                let mut origin = arg.origin.clone();
+                origin.range = arg.element_range_of_written(self.offset);
                 origin
             }
             Some(arg) => arg.origin.clone(),
@@ -876,8 +888,12 @@ impl WordResolver<'_> {
                     }
                     self.parameter(name, operator.as_deref(), word)
                 }
-                Piece::Command(text) | Piece::Arithmetic(text) => {
-                    dynamic.push(text.clone());
+                Piece::Command(text) => {
+                    dynamic.push(format!("$({text})"));
+                    None
+                }
+                Piece::Arithmetic(text) => {
+                    dynamic.push(format!("$(({text}))"));
                     None
                 }
             };

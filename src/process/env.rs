@@ -38,11 +38,15 @@ impl ResourceFieldRef {
     /// What the kubelet injects for a resource of `amount`: `ceil(amount / divisor)`, in
     /// milli-units for CPU as `ExtractContainerResourceValue` computes it.
     pub fn value_for(&self, amount: &Quantity) -> Option<i128> {
+        self.value_for_millis(amount.milli_value())
+    }
+
+    /// [`ResourceFieldRef::value_for`] an amount given in milli-units.
+    pub fn value_for_millis(&self, milli: i128) -> Option<i128> {
         let divisor = self.divisor.as_ref().map_or(1000, Quantity::milli_value);
         if divisor <= 0 {
             return None;
         }
-        let milli = amount.milli_value();
         Some((milli + divisor - 1).div_euclid(divisor))
     }
 }

@@ -19,6 +19,7 @@
 //! cannot see has no value, and rules must not guess one.
 
 pub mod argv;
+pub mod config_file;
 pub mod env;
 pub mod python;
 pub mod shell;
@@ -477,9 +478,28 @@ impl PodFacts {
             .collect()
     }
 
+    /// The container named `name` (`None`: none has that name).
+    pub fn container(&self, name: &str) -> Option<&ContainerFacts> {
+        self.containers.iter().find(|c| c.name == name)
+    }
+
+    /// Whether a container has a memory limit once admitted: its own, the pod's, or a
+    /// LimitRange default.
+    pub fn has_memory_limit(&self, facts: &ContainerFacts, index: Option<&ObjectIndex>) -> bool {
+        facts.resources.memory_limit.is_some()
+            || self.pod_memory_limit.is_some()
+            || index
+                .and_then(|index| index.limit_range(self.namespace.as_deref(), self.file))
+                .is_some_and(|l| l.memory.is_some())
+    }
+
     /// `cpuLimit(c)` of SEMANTICS.md §C.4: the container's, else the pod's, else the
     /// namespace's LimitRange default.
-    fn cpu_limit(&self, facts: &ContainerFacts, index: Option<&ObjectIndex>) -> Option<CpuLimit> {
+    pub fn cpu_limit(
+        &self,
+        facts: &ContainerFacts,
+        index: Option<&ObjectIndex>,
+    ) -> Option<CpuLimit> {
         if let Some(limit) = &facts.resources.cpu_limit {
             return Some(CpuLimit {
                 quantity: limit.quantity.clone(),

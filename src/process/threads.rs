@@ -182,6 +182,26 @@ impl ResolvedContainer<'_> {
         }
     }
 
+    /// The effective literal thread count of every library group of §C.7, one entry per
+    /// variable, with the libraries it sizes (`OMP_NUM_THREADS` → OpenMP, and OpenBLAS and MKL
+    /// when their own variables are unset).
+    pub fn library_threads(&self) -> Vec<(ThreadSetting, i64, Vec<&'static str>)> {
+        let mut out: Vec<(ThreadSetting, i64, Vec<&'static str>)> = Vec::new();
+        for library in LIBRARIES {
+            let Some(setting) = library.vars.iter().find_map(|v| self.thread_setting(v)) else {
+                continue;
+            };
+            let Threads::Count(n) = setting.threads else {
+                continue;
+            };
+            match out.iter_mut().find(|(s, _, _)| s.name == setting.name) {
+                Some((_, _, readers)) => readers.push(library.name),
+                None => out.push((setting, n, vec![library.name])),
+            }
+        }
+        out
+    }
+
     /// Whether any of [`COVERING_VARS`] is (or may be) set.
     pub fn threads_covered(&self) -> bool {
         COVERING_VARS
@@ -194,7 +214,7 @@ impl ResolvedContainer<'_> {
         let Some(main) = self.main_command() else {
             return Processes::One;
         };
-        let from_option = |short: &[&str], long: &[&str]| {
+        let from_option = |short: &[&'static str], long: &[&'static str]| {
             main.option(short, long).map(|option| match option.int() {
                 Some(n) => Processes::Known {
                     count: n,

@@ -1,0 +1,113 @@
+//! `downward-api-cpu-without-limit` (SEMANTICS.md §C.9): a variable taken from `limits.cpu`
+//! (or `limits.memory`) of a container that has no such limit gets the node's allocatable
+//! amount instead.
+
+use std::any::Any;
+
+use super::{ObjectContext, Rule, SetContext};
+use crate::finding::Severity;
+use crate::k8s::{Object, ObjectIndex};
+use crate::process::PodFacts;
+use crate::process::env::RawValue;
+
+pub const ID: &str = "downward-api-cpu-without-limit";
+
+pub struct DownwardApiCpuWithoutLimit;
+
+impl Rule for DownwardApiCpuWithoutLimit {
+    fn doc(&self) -> &'static str {
+        include_str!("../../rules/downward-api-cpu-without-limit.md")
+    }
+
+    fn check_object(&self, object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
+        let Some(pod) = PodFacts::capture(object) else {
+            return;
+        };
+        let refers_to_limits = pod.containers.iter().any(|c| {
+            c.env.env.iter().any(|e| {
+                matches!(&e.value, RawValue::ResourceField(f) if f.resource.starts_with("limits."))
+            })
+        });
+        if refers_to_limits {
+            cx.defer(pod);
+        }
+    }
+
+    fn check_deferred(
+        &self,
+        deferred: Box<dyn Any + Send>,
+        index: &ObjectIndex,
+        cx: &mut SetContext<'_>,
+    ) {
+        let Ok(pod) = deferred.downcast::<PodFacts>() else {
+            return;
+        };
+        for c in &pod.containers {
+            for (i, entry) in c.env.env.iter().enumerate() {
+                let RawValue::ResourceField(field) = &entry.value else {
+                    continue;
+                };
+                let target = match &field.container {
+                    Some(name) => match pod.container(name) {
+                        Some(target) => target,
+                        None => continue,
+                    },
+                    None => c,
+                };
+                let (what, missing) = match field.resource.as_str() {
+                    "limits.cpu" => ("CPU", pod.cpu_limit(target, Some(index)).is_none()),
+                    "limits.memory" => ("memory", !pod.has_memory_limit(target, Some(index))),
+                    _ => continue,
+                };
+                if !missing {
+                    continue;
+                }
+                let example = if what == "CPU" {
+                    "e.g. 48"
+                } else {
+                    "e.g. 192Gi"
+                };
+                let message = format!(
+                    "{} comes from {}, but container {} has no {what} limit: the kubelet injects the node's \
+                     allocatable {what} ({example}), the opposite of the intent.",
+                    entry.name, field.resource, target.name
+                );
+                let request = field.resource.replace("limits.", "requests.");
+                let divisor = if what == "CPU" {
+                    ", divisor: \"1\""
+                } else {
+                    ""
+                };
+                let help = format!(
+                    "add a {what} limit to container {}, or read the request instead:\n\
+                     \x20 valueFrom:\n\
+                     \x20   resourceFieldRef: {{resource: {request}{divisor}}}",
+                    target.name
+                );
+                let path = c
+                    .path
+                    .clone()
+                    .key("env")
+                    .index(i)
+                    .key("valueFrom")
+                    .key("resourceFieldRef")
+                    .key("resource");
+                let finding = pod
+                    .finding(
+                        ID,
+                        Severity::Warning,
+                        field.resource_location.clone(),
+                        &path,
+                        message,
+                    )
+                    .with_label(format!("no {what} limit to read: this is the node's"))
+                    .with_help(help)
+                    .with_related(
+                        target.name_location.clone(),
+                        format!("container {} sets no {what} limit", target.name),
+                    );
+                cx.report(finding);
+            }
+        }
+    }
+}
