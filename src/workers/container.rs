@@ -712,15 +712,28 @@ fn mounted_file(container: &ResolvedContainer<'_>, index: &ObjectIndex, path: &s
     }
 }
 
+/// How many worker processes a container's application server starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerCount {
+    pub server: ServerKind,
+    pub count: i64,
+    /// Where the count is written (the server's word when it is the default).
+    pub location: Location,
+    /// A gunicorn configuration file kubelint cannot see (`./gunicorn.conf.py` baked into the
+    /// image) may set another count: the count comes from a default or `WEB_CONCURRENCY`.
+    pub may_be_overridden: bool,
+}
+
 /// The number of worker processes a container's application server starts, for rules that
 /// compare per-process resources (SEMANTICS.md §C.4 `procs(c)`, §E): gunicorn `workers`,
-/// uvicorn `--workers`, Celery `--concurrency` (node CPUs when unset: `None`), uWSGI
-/// `processes`. `None` when the container runs none of them or the count is not known; the
-/// location is where the count is written (the program word when it is a default).
+/// uvicorn `--workers`, Celery `--concurrency`, uWSGI `processes`, each resolved from every
+/// source the server reads. `None` when the container runs none of them or the count is not
+/// a known number (an unresolved variable, the node's CPU count: Celery's default, `nproc`).
+/// The last server the container starts counts (the one a shell script `exec`s).
 pub fn worker_processes(
     container: &ResolvedContainer<'_>,
     index: &ObjectIndex,
-) -> Option<(i64, Location)> {
+) -> Option<WorkerCount> {
     let runs = ServerRun::all(container, index);
     let run = runs.last()?;
     let setting = match run.kind {
@@ -729,17 +742,86 @@ pub fn worker_processes(
         ServerKind::Celery => celery::CONCURRENCY,
         ServerKind::Uwsgi => uwsgi::PROCESSES,
     };
-    if run.kind == ServerKind::Gunicorn && run.may_be_hidden(setting) {
-        return None;
-    }
     let resolved = run.settings.get(setting)?;
-    let count = resolved.value.as_int()?;
-    Some((count, run.locate(&resolved.origin).0))
+    Some(WorkerCount {
+        server: run.kind,
+        count: resolved.value.as_int()?,
+        location: run.locate(&resolved.origin).0,
+        may_be_overridden: run.may_be_hidden(setting),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::k8s::object::{FileContext, Object, decode_object};
+    use crate::process::{NumericPython, PodFacts};
+    use crate::yaml::load::first_document;
+
+    /// The worker count of the first container of a Deployment with `container` (YAML lines
+    /// at container level), with no other object in the run.
+    fn workers_of(container: &str) -> Option<i64> {
+        let body: String = container.lines().map(|l| format!("      {l}\n")).collect();
+        let text = format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: w}}\nspec:\n  selector: {{}}\n  \
+             template:\n    spec:\n      containers:\n{body}"
+        );
+        let doc = first_document(&text);
+        let root = doc.root.expect("root");
+        let (metadata, typed) = decode_object(&doc, root, "apps/v1", "Deployment")
+            .unwrap_or_else(|e| panic!("{}", e.message));
+        let file = FileContext::new(0, &text);
+        let object = Object {
+            doc: &doc,
+            root,
+            file: &file,
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            metadata,
+            typed,
+        };
+        let pod = PodFacts::capture(&object).expect("pod");
+        let index = ObjectIndex::build(Vec::new(), ["w.yaml"]);
+        let containers = pod.resolve(Some(&index), NumericPython::Auto);
+        worker_processes(&containers[0], &index)
+            .filter(|w| !w.may_be_overridden)
+            .map(|w| w.count)
+    }
+
+    #[test]
+    fn worker_processes_of_each_server() {
+        let cases = [
+            ("- name: c\n  command: [gunicorn, app, -w, '5']", Some(5)),
+            (
+                "- name: c\n  command: [gunicorn, app]\n  env: [{name: GUNICORN_CMD_ARGS, value: '--workers=3'}]",
+                Some(3),
+            ),
+            // WEB_CONCURRENCY, but ./gunicorn.conf.py in the image may set workers.
+            (
+                "- name: c\n  command: [gunicorn, app]\n  env: [{name: WEB_CONCURRENCY, value: '4'}]",
+                None,
+            ),
+            (
+                "- name: c\n  command: [uvicorn, app, --workers, '2']",
+                Some(2),
+            ),
+            (
+                "- name: c\n  command: [celery, -A, p, worker, -c, '8']",
+                Some(8),
+            ),
+            // Celery's default is the node's CPU count.
+            ("- name: c\n  command: [celery, -A, p, worker]", None),
+            ("- name: c\n  command: [uwsgi, --processes, '6']", Some(6)),
+            (
+                "- name: c\n  command: [sh, -c, 'exec gunicorn app -w $(nproc)']",
+                None,
+            ),
+            ("- name: c\n  command: [nginx]", None),
+        ];
+        for (container, expected) in cases {
+            assert_eq!(workers_of(container), expected, "{container}");
+        }
+    }
 
     #[test]
     fn paths_resolve_against_the_working_directory() {
