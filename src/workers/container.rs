@@ -197,6 +197,16 @@ impl<'c> ServerRun<'c> {
                     gunicorn::ConfigRequest::Path(path, _) => format!("the config file {path}"),
                     gunicorn::ConfigRequest::Unreadable(_) => "the config module".to_string(),
                 };
+                let paste = match resolved.settings.get(gunicorn::PASTE).map(|r| &r.value) {
+                    Some(Value::Str(file)) => Some(format!("the PasteDeploy file {file}")),
+                    Some(_) => Some("a PasteDeploy file".to_string()),
+                    None => None,
+                };
+                let hidden_reason = match (paste, &mounted) {
+                    (Some(paste), Mounted::File(_) | Mounted::Absent) => paste,
+                    (Some(paste), Mounted::Unknown) => format!("{hidden_reason} and {paste}"),
+                    (None, _) => hidden_reason,
+                };
                 let config = match mounted {
                     Mounted::File(file) => Some(file),
                     _ => None,
@@ -242,7 +252,11 @@ impl<'c> ServerRun<'c> {
                 ))
             }
             p if p == "uwsgi" || p.starts_with("uwsgi_") => {
-                if inspects(&["--version", "--help", "-h"]) {
+                // The emperor only supervises vassals, each with its own configuration.
+                let emperor = words
+                    .iter()
+                    .any(|w| w.is_some_and(|w| w.starts_with("--emperor")));
+                if emperor || inspects(&["--version", "--help", "-h"]) {
                     return None;
                 }
                 // Only the first INI file read from a ConfigMap is kept (for its lines);

@@ -16,6 +16,8 @@ pub const MAX_REQUESTS_JITTER: &str = "max_requests_jitter";
 pub const TIMEOUT: &str = "timeout";
 pub const PRELOAD_APP: &str = "preload_app";
 pub const CONFIG: &str = "config";
+/// `--paste`: a PasteDeploy INI file whose server section sets gunicorn settings too.
+pub const PASTE: &str = "paste";
 
 /// The settings kubelint reads, with how their text is read.
 pub const SETTINGS: &[(&str, Kind)] = &[
@@ -27,6 +29,7 @@ pub const SETTINGS: &[(&str, Kind)] = &[
     (TIMEOUT, Kind::Count),
     (PRELOAD_APP, Kind::Bool),
     (CONFIG, Kind::Text),
+    (PASTE, Kind::Text),
 ];
 
 /// Every command-line option of gunicorn (gunicorn/config.py, 20.x–26.x): all are needed to
@@ -60,7 +63,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     flag(&["--daemon"], &['D'], None),
     value(&["--env"], &['e'], None),
     value(&["--pythonpath"], &[], None),
-    value(&["--paste", "--paster"], &[], None),
+    value(&["--paste", "--paster"], &[], Some(PASTE)),
     value(&["--pid"], &['p'], None),
     value(&["--worker-tmp-dir"], &[], None),
     value(&["--user"], &['u'], None),
@@ -274,6 +277,10 @@ pub fn resolve(
     }
     settings.overlay(env);
     settings.overlay(cli);
+    // The PasteDeploy file's server section is another source kubelint does not read.
+    if settings.get(PASTE).is_some() {
+        hidden_config = true;
+    }
     GunicornSettings {
         settings,
         hidden_config,
@@ -376,6 +383,17 @@ mod tests {
             cli.get(MAX_REQUESTS).map(|r| &r.value),
             Some(&Value::Unknown)
         );
+    }
+
+    #[test]
+    fn a_paste_file_is_a_hidden_source() {
+        let settings = resolve(
+            EnvLookup::Unset,
+            ConfigFile::Absent,
+            &Layer::default(),
+            &command_line(&words("--paste production.ini")),
+        );
+        assert!(settings.hidden_config);
     }
 
     #[test]
