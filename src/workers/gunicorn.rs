@@ -385,6 +385,33 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any words, any `GUNICORN_CMD_ARGS`, any config text: gunicorn's settings resolve
+        /// without a panic, and every setting has a value.
+        #[test]
+        fn resolves_anything(
+            cli in proptest::collection::vec(proptest::option::weighted(0.9, "(--?[a-z_=-]{0,20}|[0-9]{0,22}|\\PC{0,8})"), 0..10),
+            env in proptest::collection::vec(proptest::option::weighted(0.9, "(--?[a-z_=-]{0,20}|[0-9]{0,22})"), 0..6),
+            file in "(workers|max_requests|timeout| |=|[0-9]{1,22}|\n|-|\\PC)*",
+            web_concurrency in "\\PC{0,6}",
+        ) {
+            let cli: Vec<Word<'_>> = cli.iter().map(|w| w.as_deref()).collect();
+            let env: Vec<Word<'_>> = env.iter().map(|w| w.as_deref()).collect();
+            let config = pyconf::parse(&file);
+            let lookup = |_: &str| EnvLookup::Set("12".into());
+            let settings = resolve(
+                EnvLookup::Set(web_concurrency),
+                ConfigFile::Visible { config: &config, env: &lookup },
+                &env_args("GUNICORN_CMD_ARGS", Some(&env)),
+                &command_line(&cli),
+            );
+            for (name, _) in SETTINGS.iter().filter(|(n, _)| *n != CONFIG && *n != PASTE) {
+                proptest::prop_assert!(settings.settings.get(name).is_some(), "{name}");
+            }
+            let _ = config_request(&command_line(&cli), &env_args("GUNICORN_CMD_ARGS", Some(&env)));
+        }
+    }
+
     #[test]
     fn a_paste_file_is_a_hidden_source() {
         let settings = resolve(
