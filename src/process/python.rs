@@ -37,6 +37,9 @@ pub enum NumericPython {
 pub struct PythonEvidence {
     pub confidence: Confidence,
     pub reason: String,
+    /// The program sizes its own thread pools when the environment leaves them unset, and
+    /// why kubelint believes so.
+    pub bounds_own_threads: Option<&'static str>,
 }
 
 impl PythonEvidence {
@@ -44,8 +47,25 @@ impl PythonEvidence {
         PythonEvidence {
             confidence: Confidence::None,
             reason: String::new(),
+            bounds_own_threads: None,
         }
     }
+}
+
+/// vLLM on GPUs sets `OMP_NUM_THREADS=1` (and `torch.set_num_threads(1)`) in its worker
+/// processes when the variable is unset, "to avoid unnecessary CPU contention … amplified when
+/// running in a container where CPU limits can cause throttling" (vllm-project/vllm
+/// `set_multiprocessing_worker_envs`). Its CPU backend instead binds one OpenMP thread per CPU
+/// it may run on, which under a CFS quota is every node CPU: not bounded.
+fn bounds_own_threads(image: Option<&ImageRef>, commands: &Commands) -> Option<&'static str> {
+    let program = commands.main().map_or("", |m| m.program.as_str());
+    let vllm = image.is_some_and(|i| i.name().starts_with("vllm"))
+        || program == "vllm"
+        || program.starts_with("vllm.");
+    let cpu_backend = image.is_some_and(|i| i.tokens().any(|t| t == "cpu"));
+    (vllm && !cpu_backend).then_some(
+        "vLLM sets OMP_NUM_THREADS=1 in its GPU worker processes when the variable is unset",
+    )
 }
 
 /// Image tokens that name a numeric library or an ML/notebook image. Only the image's own
@@ -99,12 +119,12 @@ const PYTHON_PROGRAMS: &[&str] = &[
     "manage.py",
 ];
 
-/// Environment variables set by people who think about numeric libraries.
+/// Environment variables set by people who think about numeric libraries. `HF_HOME` is not
+/// one: pure downloaders (KServe's storage initializer, `huggingface-cli download`) set it.
 const NUMERIC_ENV: &[&str] = &[
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
     "MKL_NUM_THREADS",
-    "HF_HOME",
     "TRANSFORMERS_CACHE",
     "TORCH_HOME",
     "TF_NUM_INTRAOP_THREADS",
@@ -219,10 +239,18 @@ pub fn python_confidence(
     env: &Environment,
     assumption: NumericPython,
 ) -> PythonEvidence {
-    let evidence = detect(image, commands, env);
+    let mut evidence = detect(image, commands, env);
+    if evidence.confidence != Confidence::None {
+        evidence.bounds_own_threads =
+            bounds_own_threads(image.map(ImageRef::parse).as_ref(), commands);
+    }
     match (evidence.confidence, assumption) {
         (Confidence::Medium, NumericPython::Always) => PythonEvidence {
             confidence: Confidence::High,
+            reason: format!(
+                "{}; numeric by assumptions.numericPython: always",
+                evidence.reason
+            ),
             ..evidence
         },
         (Confidence::Medium, NumericPython::Never) => PythonEvidence::none(),
@@ -234,13 +262,19 @@ fn detect(image: Option<&str>, commands: &Commands, env: &Environment) -> Python
     let image_ref = image.map(ImageRef::parse);
     let main = commands.main();
     let program = main.map_or("", |m| m.program.as_str());
-    let evidence = |confidence, reason: String| PythonEvidence { confidence, reason };
-    // A C++ inference server: its `-py3` tags name the Python of its backends.
-    if program == "tritonserver"
+    let evidence = |confidence, reason: String| PythonEvidence {
+        confidence,
+        reason,
+        bounds_own_threads: None,
+    };
+    // C++ inference servers: Triton's `-py3` tags name the Python of its backends, and
+    // TensorFlow Serving is a C++ binary whatever its repository is called.
+    let cpp_server = program == "tritonserver"
+        || program == "tensorflow_model_server"
         || image_ref
             .as_ref()
-            .is_some_and(|i| i.name() == "tritonserver")
-    {
+            .is_some_and(|i| i.name() == "tritonserver" || i.is("tensorflow", "serving"));
+    if cpp_server {
         return PythonEvidence::none();
     }
     if let (Some(image), Some(image_ref)) = (image, &image_ref)
@@ -359,6 +393,7 @@ mod tests {
             confidence("nvcr.io/nvidia/tritonserver:22.01-py3", &[]),
             None
         );
+        assert_eq!(confidence("tensorflow/serving:2.6.2", &[]), None);
         // An organisation is not what runs: kubeflow's UI is Node.js.
         assert_eq!(confidence("gcr.io/ml-pipeline/frontend:2.0.0", &[]), None);
         // Tokens, not substrings.

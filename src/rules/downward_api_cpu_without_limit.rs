@@ -7,12 +7,57 @@ use std::any::Any;
 use super::{ObjectContext, Rule, SetContext};
 use crate::finding::Severity;
 use crate::k8s::{Object, ObjectIndex};
-use crate::process::PodFacts;
 use crate::process::env::RawValue;
+use crate::process::threads::THREAD_COUNT_VARS;
+use crate::process::{ContainerFacts, PodFacts};
 
 pub const ID: &str = "downward-api-cpu-without-limit";
 
 pub struct DownwardApiCpuWithoutLimit;
+
+/// Variables that size worker processes.
+const PROCESS_COUNT_VARS: &[&str] = &[
+    "WEB_CONCURRENCY",
+    "GUNICORN_WORKERS",
+    "UVICORN_WORKERS",
+    "CELERYD_CONCURRENCY",
+    "CELERY_WORKER_CONCURRENCY",
+    "UWSGI_PROCESSES",
+    "UWSGI_WORKERS",
+];
+
+/// Go's runtime variables: without a limit, the node's CPUs and no memory limit are what the
+/// runtime uses anyway (Go ≥ 1.25 sizes GOMAXPROCS from the cgroup limit only when there is
+/// one, and "does not consider the CPU requests option"), so the substitution changes nothing.
+const SAME_AS_DEFAULT: &[&str] = &["GOMAXPROCS", "GOMEMLIMIT"];
+
+/// Whether a variable sizes something: a thread or process count kubelint knows, or a value
+/// the container's `command`/`args` use (`--workers $(CPU_LIMIT)`, `-Xmx$(MEM)`). Other names
+/// may mean anything, including "the node's size when there is no limit".
+fn sizes_something(name: &str, container: &ContainerFacts) -> bool {
+    if SAME_AS_DEFAULT.contains(&name) {
+        return false;
+    }
+    if THREAD_COUNT_VARS.contains(&name) || PROCESS_COUNT_VARS.contains(&name) {
+        return true;
+    }
+    let braced = format!("${{{name}");
+    let parenthesized = format!("$({name})");
+    container
+        .command
+        .iter()
+        .chain(&container.args)
+        .any(|element| {
+            let text = element.value.as_str();
+            text.contains(&braced)
+                || text.contains(&parenthesized)
+                || text.match_indices('$').any(|(at, _)| {
+                    text[at + 1..].starts_with(name)
+                        && !text[at + 1 + name.len()..]
+                            .starts_with(|c: char| c == '_' || c.is_ascii_alphanumeric())
+                })
+        })
+}
 
 impl Rule for DownwardApiCpuWithoutLimit {
     fn doc(&self) -> &'static str {
@@ -47,6 +92,9 @@ impl Rule for DownwardApiCpuWithoutLimit {
                 let RawValue::ResourceField(field) = &entry.value else {
                     continue;
                 };
+                if !sizes_something(&entry.name, c) {
+                    continue;
+                }
                 let target = match &field.container {
                     Some(name) => match pod.container(name) {
                         Some(target) => target,

@@ -34,7 +34,10 @@ impl Rule for ThreadsNodeSizedWithoutCpuLimit {
             return;
         };
         for c in pod.resolve(Some(index), cx.config.assumptions.numeric_python) {
-            if c.python.confidence != Confidence::High || c.cpu_limit.is_some() {
+            if c.python.confidence != Confidence::High
+                || c.python.bounds_own_threads.is_some()
+                || c.cpu_limit.is_some()
+            {
                 continue;
             }
             let Some(request) = &c.facts.resources.cpu_request else {

@@ -7,7 +7,7 @@ use super::{ObjectContext, Rule, SetContext};
 use crate::finding::Severity;
 use crate::k8s::{Object, ObjectIndex};
 use crate::process::threads::Processes;
-use crate::process::{Confidence, PodFacts, Role};
+use crate::process::{Confidence, PodFacts, ResolvedContainer, Role};
 
 pub const ID: &str = "threads-unset-under-cpu-limit";
 
@@ -35,7 +35,10 @@ impl Rule for ThreadsUnsetUnderCpuLimit {
         };
         let guaranteed = pod.guaranteed_whole_cpus();
         for c in pod.resolve(Some(index), cx.config.assumptions.numeric_python) {
-            if c.python.confidence == Confidence::None {
+            // Medium confidence (Python, libraries unseen) is not enough to claim BLAS pools:
+            // downloaders and web apps in python images would be reported. It counts with
+            // `assumptions.numericPython: always`, which makes it high.
+            if c.python.confidence != Confidence::High || c.python.bounds_own_threads.is_some() {
                 continue;
             }
             let Some(limit) = &c.cpu_limit else {
@@ -44,19 +47,13 @@ impl Rule for ThreadsUnsetUnderCpuLimit {
             if c.threads_covered() {
                 continue;
             }
-            let numeric = c.python.confidence == Confidence::High;
-            let mut severity = if numeric {
-                Severity::Warning
-            } else {
-                Severity::Info
-            };
+            let mut severity = Severity::Warning;
             let mut message = format!(
-                "Container {} runs {} ({}) with {} but sets no OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / \
+                "Container {} runs numeric Python ({}) with {} but sets no OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / \
                  MKL_NUM_THREADS. OpenBLAS, MKL, OpenMP, numexpr and PyTorch size their thread pools from the \
                  node's CPUs (not the CPU quota), so each process can start one thread per node CPU and spend \
                  most of every CFS period throttled (hangs and timeouts under load).",
                 c.facts.name,
-                if numeric { "numeric Python" } else { "Python" },
                 c.python.reason,
                 limit.describe(),
             );
@@ -69,12 +66,6 @@ impl Rule for ThreadsUnsetUnderCpuLimit {
                     " Celery starts one worker process per node CPU as well: node CPUs × node CPUs threads.",
                 ),
                 _ => {}
-            }
-            if !numeric {
-                message.push_str(
-                    " kubelint cannot see whether this Python imports numpy, scipy or torch, hence info; \
-                     `assumptions.numericPython: always` in .kubelint.yaml makes it a warning.",
-                );
             }
             if c.facts.role == Role::Init {
                 severity = Severity::Info;
@@ -98,7 +89,7 @@ impl Rule for ThreadsUnsetUnderCpuLimit {
                     message,
                 )
                 .with_label("this process's thread pools are sized by the node, not the limit")
-                .with_help(help(several))
+                .with_help(help(several, vllm_cpu_backend(&c)))
                 .with_related(limit.location.clone(), format!("{} here", limit.describe()));
             if let Processes::Known {
                 count, location, ..
@@ -114,7 +105,29 @@ impl Rule for ThreadsUnsetUnderCpuLimit {
 
 const DOWNWARD: &str = "valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: \"1\"}}";
 
-fn help(several_processes: bool) -> String {
+/// vLLM's CPU backend binds one OpenMP thread per CPU it may use (`VLLM_CPU_OMP_THREADS_BIND`,
+/// `auto` by default), so the thread variables alone do not bound it.
+fn vllm_cpu_backend(c: &ResolvedContainer<'_>) -> bool {
+    c.facts.image.as_ref().is_some_and(|image| {
+        let image = image.value.to_ascii_lowercase();
+        image.contains("vllm") && image.contains("cpu")
+    })
+}
+
+fn help(several_processes: bool, vllm_cpu: bool) -> String {
+    let text = help_text(several_processes);
+    if vllm_cpu {
+        format!(
+            "{text}\nvLLM's CPU backend also binds one OpenMP thread per CPU it may run on: set \
+             VLLM_CPU_OMP_THREADS_BIND to as many CPUs as the limit (e.g. \"0-15\"), or run the pod \
+             Guaranteed with whole CPUs under the static CPU manager."
+        )
+    } else {
+        text
+    }
+}
+
+fn help_text(several_processes: bool) -> String {
     if several_processes {
         format!(
             "the container already runs several processes: run each one's pools single-threaded \
