@@ -58,14 +58,15 @@ impl Rule for GunicornMaxRequestsWithoutJitter {
                 (
                     Severity::Warning,
                     format!(
-                        "{}: {} and no max_requests_jitter. All {} start together and share the load, so \
+                        "{}: {} and no max_requests_jitter. {} start together and share the load, so \
                          they reach max_requests={limit} at about the same time and restart together (capacity \
                          drops to zero while they boot).",
                         subject(run),
                         shown(run, "max_requests", &max_requests),
                         match workers.value {
-                            Value::Int(w) => format!("{w} workers"),
-                            _ => "workers (sized from the node's CPU count)".to_string(),
+                            Value::Int(2) => "Both workers".to_string(),
+                            Value::Int(w) => format!("All {w} workers"),
+                            _ => "All workers (sized from the node's CPU count)".to_string(),
                         },
                     ),
                 )

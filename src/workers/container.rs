@@ -461,11 +461,42 @@ fn env_lookup(container: &ResolvedContainer<'_>, command: &SimpleCommand, name: 
     match container.env.lookup(name) {
         Lookup::Set(var) => match &var.value {
             EnvValue::Literal(value) => EnvLookup::Set(value.clone()),
-            _ => EnvLookup::Unknown,
+            EnvValue::ResourceField(field) => downward_cpu(container, field)
+                .map_or(EnvLookup::Unknown, |value| {
+                    EnvLookup::Set(value.to_string())
+                }),
+            EnvValue::Unknown(_) => EnvLookup::Unknown,
         },
         Lookup::Unset => EnvLookup::Unset,
         Lookup::Unknown => EnvLookup::Unknown,
     }
+}
+
+/// What the kubelet puts in a `resourceFieldRef` variable for the container's own CPU
+/// (SEMANTICS.md §C.5: `ceil(amount / divisor)`), when the amount is the container's: its
+/// written limit (or the LimitRange default admission writes) or its written request. Without
+/// a limit the kubelet substitutes the node's allocatable CPU, which kubelint cannot know.
+fn downward_cpu(
+    container: &ResolvedContainer<'_>,
+    field: &crate::process::ResourceFieldRef,
+) -> Option<i128> {
+    if field
+        .container
+        .as_deref()
+        .is_some_and(|c| c != container.facts.name)
+    {
+        return None;
+    }
+    let amount = match field.resource.as_str() {
+        "limits.cpu" => container
+            .cpu_limit
+            .as_ref()
+            .filter(|l| !matches!(l.source, crate::process::CpuLimitSource::Pod))
+            .map(|l| &l.quantity)?,
+        "requests.cpu" => &container.facts.resources.cpu_request.as_ref()?.quantity,
+        _ => return None,
+    };
+    field.value_for(amount)
 }
 
 /// The official image ghcr.io/benoitc/gunicorn runs gunicorn from its entrypoint when the
