@@ -413,6 +413,16 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_option_keeps_the_last_value() {
+        let cli = command_line(&words("--max-requests 10 app -w 2 --max-requests=20 -w3"));
+        assert_eq!(
+            cli.get(MAX_REQUESTS).map(|r| &r.value),
+            Some(&Value::Int(20))
+        );
+        assert_eq!(cli.get(WORKERS).map(|r| &r.value), Some(&Value::Int(3)));
+    }
+
+    #[test]
     fn a_paste_file_is_a_hidden_source() {
         let settings = resolve(
             EnvLookup::Unset,
