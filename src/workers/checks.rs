@@ -79,14 +79,28 @@ pub fn finding(
     let (location, path) = run.locate(origin);
     let pod = run.container.pod;
     let mut finding = pod.finding(rule, severity, location, &path, message);
-    if let (Origin::ConfigLine { .. }, Some(file)) = (origin, &run.config) {
-        finding = finding.with_related(
-            file.mount.clone(),
-            format!(
-                "ConfigMap {} (key {}) is mounted here as {}",
-                file.config_map, file.key, file.path
-            ),
-        );
+    match (origin, &run.config) {
+        (Origin::ConfigLine { .. }, Some(file)) => {
+            finding = finding.with_related(
+                file.mount.clone(),
+                format!(
+                    "ConfigMap {} (key {}) is mounted here as {}",
+                    file.config_map, file.key, file.path
+                ),
+            );
+        }
+        // Not set anywhere, though the server reads a file kubelint sees: that is where the
+        // setting belongs.
+        (Origin::Default, Some(file)) => {
+            finding = finding.with_related(
+                file.text.location.clone(),
+                format!(
+                    "the server reads {} from ConfigMap {} (key {}), which does not set it",
+                    file.path, file.config_map, file.key
+                ),
+            );
+        }
+        _ => {}
     }
     finding
 }
