@@ -6,10 +6,10 @@ use std::any::Any;
 use super::{ObjectContext, Rule, SetContext};
 use crate::finding::Severity;
 use crate::k8s::{Object, ObjectIndex};
-use crate::workers::Value;
 use crate::workers::celery::MAX_MEMORY_PER_CHILD;
-use crate::workers::checks::{defer_servers, each_server, finding, shown, subject};
+use crate::workers::checks::{defer_servers, each_server, finding, subject};
 use crate::workers::container::ServerKind;
+use crate::workers::{Origin, Value};
 
 pub const ID: &str = "celery-max-memory-per-child-ineffective";
 
@@ -46,12 +46,16 @@ impl Rule for CeleryMaxMemoryPerChildIneffective {
             if limit_bytes <= 0 || bytes < limit_bytes {
                 return;
             }
+            let source = match &threshold.origin {
+                Origin::Argv { .. } => String::new(),
+                origin => format!(" (from {})", run.describe(origin)),
+            };
             let message = format!(
-                "{}: {} KiB ({} MiB) is at or above the container's memory limit {} ({} MiB). Celery replaces a \
-                 child only after it exceeds the threshold, so the kernel OOM-kills the container first, with \
-                 every task in flight. The unit is KiB (1024 bytes), not MB or bytes.",
+                "{}: max_memory_per_child={kib}{source} is read in KiB: {} MiB, at or above the \
+                 container's memory limit {} ({} MiB). Celery replaces a child only after it exceeds the \
+                 threshold, so the kernel OOM-kills the container first, with every task in flight. The \
+                 unit is KiB (1024 bytes), not MB or bytes.",
                 subject(run),
-                shown(run, "max_memory_per_child", &threshold),
                 bytes / (1024 * 1024),
                 limit.quantity,
                 limit_bytes / (1024 * 1024),
