@@ -1,6 +1,7 @@
 //! The pipeline: read files in parallel, load documents, decode objects, run object rules, then
 //! the set pass over the small summaries every file left behind, and sort.
 
+use std::cell::OnceCell;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -306,12 +307,15 @@ fn lint_object(
         metadata,
         typed,
     };
+    // Captured on first request and shared by every rule that defers it.
+    let pod = OnceCell::new();
     for (rule, entry) in active.iter().enumerate() {
         let mut cx = ObjectContext {
             config,
             rule,
             findings: &mut outcome.findings,
             deferred: &mut outcome.deferred,
+            pod: &pod,
         };
         entry.rule.check_object(&object, &mut cx);
     }

@@ -257,3 +257,32 @@ fn gunicorn_config_in_another_file_is_where_the_finding_points() {
     assert_eq!((finding.location.line, finding.location.column), (11, 5));
     insta::assert_snapshot!(render(&report));
 }
+
+#[test]
+fn a_thread_count_from_a_configmap_in_another_file_points_at_its_line() {
+    let report = lint_paths(
+        &["testdata/threads-exceed-cpu-limit/configmap-in-another-file"],
+        &Config::default(),
+        &options("threads-exceed-cpu-limit"),
+    );
+    assert_eq!(report.findings.len(), 1, "{}", render(&report));
+    let finding = &report.findings[0];
+    let file = &report.files[finding.location.file].name;
+    assert!(file.ends_with("tuning/configmap.yaml"), "{file}");
+    assert_eq!(finding.location.line, 8);
+    assert!(
+        finding.message.contains("× 3 processes = 24"),
+        "{}",
+        finding.message
+    );
+    let related_files: Vec<&str> = finding
+        .related
+        .iter()
+        .map(|r| report.files[r.location.file].name.as_str())
+        .collect();
+    assert!(
+        related_files.iter().any(|f| f.ends_with("deployment.yaml")),
+        "{related_files:?}"
+    );
+    insta::assert_snapshot!(render(&report));
+}

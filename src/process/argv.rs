@@ -706,6 +706,10 @@ impl Unwrapper<'_> {
                 continue;
             }
             if option[1..].contains('c') {
+                // `bash -c -- 'script'`: `--` ends the options, the script follows.
+                if words.get(i).and_then(Arg::known) == Some("--") {
+                    i += 1;
+                }
                 script_at = Some(i);
                 break;
             }
@@ -1205,6 +1209,19 @@ mod tests {
             workers.dynamic()
         );
         assert_eq!(workers.written(), "\"$WORKERS\"");
+    }
+
+    #[test]
+    fn double_dash_after_dash_c_is_not_the_script() {
+        let commands = run(
+            &["/bin/bash", "-c", "--"],
+            &["exec python serve.py"],
+            &Environment::default(),
+        );
+        assert_eq!(
+            commands,
+            vec![("python".to_string(), strings(&["serve.py"]))]
+        );
     }
 
     #[test]

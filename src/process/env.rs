@@ -465,6 +465,23 @@ mod tests {
         ));
     }
 
+    proptest::proptest! {
+        /// Expansion never panics, and every expanded range maps back inside the written text.
+        #[test]
+        fn expansion_maps_back_inside_the_text(text in r"[a-z$()é ]{0,24}", start in 0usize..40, len in 0usize..40) {
+            let env = RawEnvironment {
+                env: vec![literal("a", "é1"), literal("b", "$(a)$(a)")],
+                env_from: Vec::new(),
+            }
+            .resolve(None, None, 0);
+            let expanded = env.expand(&text);
+            let end = (start + len).min(expanded.text.len());
+            let start = start.min(end);
+            let range = expanded.written_range(start..end);
+            proptest::prop_assert!(range.start <= range.end && range.end <= text.len());
+        }
+    }
+
     #[test]
     fn downward_api_rounds_up() {
         let field = |divisor: Option<&str>| ResourceFieldRef {

@@ -4,7 +4,8 @@
 //! Resolution needs other objects (ConfigMaps for `envFrom`, a LimitRange's default limit),
 //! so it happens in two steps:
 //!
-//! 1. In the object pass a rule calls [`PodFacts::capture`] and `defer`s the result: the pod's
+//! 1. In the object pass a rule calls `cx.pod_facts(object)` (which runs [`PodFacts::capture`]
+//!    once per object for all rules) and `defer`s the shared `Arc<PodFacts>`: the pod's
 //!    containers as written — `command`/`args` elements and `env` values as [`SourceText`]
 //!    (value plus where each character is written), resources, mounts — all with resolved
 //!    [`Location`]s, no tree.

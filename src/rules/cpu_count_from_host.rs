@@ -2,6 +2,7 @@
 //! node's CPU count (`$(nproc)`, `os.cpu_count()`) in a container with a CPU limit.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use super::{ObjectContext, Rule, SetContext};
 use crate::finding::{Location, Severity};
@@ -194,7 +195,7 @@ impl Rule for CpuCountFromHost {
     }
 
     fn check_object(&self, object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
-        if let Some(pod) = PodFacts::capture(object) {
+        if let Some(pod) = cx.pod_facts(object) {
             cx.defer(pod);
         }
     }
@@ -205,7 +206,7 @@ impl Rule for CpuCountFromHost {
         index: &ObjectIndex,
         cx: &mut SetContext<'_>,
     ) {
-        let Ok(pod) = deferred.downcast::<PodFacts>() else {
+        let Ok(pod) = deferred.downcast::<Arc<PodFacts>>() else {
             return;
         };
         for c in pod.resolve(Some(index), cx.config.assumptions.numeric_python) {

@@ -2,6 +2,7 @@
 //! amount with a divisor other than 1 holds millicores (or some other multiple), not CPUs.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use super::{ObjectContext, Rule, SetContext};
 use crate::finding::Severity;
@@ -20,7 +21,7 @@ impl Rule for DownwardApiCpuDivisor {
     }
 
     fn check_object(&self, object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
-        let Some(pod) = PodFacts::capture(object) else {
+        let Some(pod) = cx.pod_facts(object) else {
             return;
         };
         let suspicious = pod.containers.iter().any(|c| {
@@ -41,7 +42,7 @@ impl Rule for DownwardApiCpuDivisor {
         index: &ObjectIndex,
         cx: &mut SetContext<'_>,
     ) {
-        let Ok(pod) = deferred.downcast::<PodFacts>() else {
+        let Ok(pod) = deferred.downcast::<Arc<PodFacts>>() else {
             return;
         };
         for c in &pod.containers {

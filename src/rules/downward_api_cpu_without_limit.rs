@@ -3,6 +3,7 @@
 //! amount instead.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use super::{ObjectContext, Rule, SetContext};
 use crate::finding::Severity;
@@ -65,7 +66,7 @@ impl Rule for DownwardApiCpuWithoutLimit {
     }
 
     fn check_object(&self, object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
-        let Some(pod) = PodFacts::capture(object) else {
+        let Some(pod) = cx.pod_facts(object) else {
             return;
         };
         let refers_to_limits = pod.containers.iter().any(|c| {
@@ -84,7 +85,7 @@ impl Rule for DownwardApiCpuWithoutLimit {
         index: &ObjectIndex,
         cx: &mut SetContext<'_>,
     ) {
-        let Ok(pod) = deferred.downcast::<PodFacts>() else {
+        let Ok(pod) = deferred.downcast::<Arc<PodFacts>>() else {
             return;
         };
         for c in &pod.containers {

@@ -27,11 +27,13 @@ pub mod uwsgi_recycling_missing;
 pub mod yaml_syntax;
 
 use std::any::Any;
-use std::sync::OnceLock;
+use std::cell::OnceCell;
+use std::sync::{Arc, OnceLock};
 
 use crate::config::Config;
 use crate::finding::{Finding, Severity};
 use crate::k8s::{Object, ObjectIndex};
+use crate::process::PodFacts;
 
 /// A check. Rules never print, never read files and never know the output format: they see
 /// objects (and, in the set pass, the index of all objects) and push findings.
@@ -58,9 +60,20 @@ pub struct ObjectContext<'c> {
     pub(crate) rule: usize,
     pub(crate) findings: &'c mut Vec<Finding>,
     pub(crate) deferred: &'c mut Vec<Deferred>,
+    /// The object's pod as written, captured once for all rules (see [`Self::pod_facts`]).
+    pub(crate) pod: &'c OnceCell<Option<Arc<PodFacts>>>,
 }
 
 impl ObjectContext<'_> {
+    /// The object's pod as the process rules read it ([`PodFacts::capture`]), captured on the
+    /// first request and shared: every rule that defers it holds the same copy, so memory
+    /// does not grow with the number of rules.
+    pub fn pod_facts(&self, object: &Object<'_, '_>) -> Option<Arc<PodFacts>> {
+        self.pod
+            .get_or_init(|| PodFacts::capture(object).map(Arc::new))
+            .clone()
+    }
+
     pub fn report(&mut self, finding: Finding) {
         self.findings.push(finding);
     }

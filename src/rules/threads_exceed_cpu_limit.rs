@@ -2,6 +2,7 @@
 //! threads per process than the container's CPU limit has CPUs.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use super::{ObjectContext, Rule, SetContext};
 use crate::finding::{Location, Severity};
@@ -143,7 +144,7 @@ impl Rule for ThreadsExceedCpuLimit {
     }
 
     fn check_object(&self, object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
-        if let Some(pod) = PodFacts::capture(object) {
+        if let Some(pod) = cx.pod_facts(object) {
             cx.defer(pod);
         }
     }
@@ -154,7 +155,7 @@ impl Rule for ThreadsExceedCpuLimit {
         index: &ObjectIndex,
         cx: &mut SetContext<'_>,
     ) {
-        let Ok(pod) = deferred.downcast::<PodFacts>() else {
+        let Ok(pod) = deferred.downcast::<Arc<PodFacts>>() else {
             return;
         };
         for c in pod.resolve(Some(index), cx.config.assumptions.numeric_python) {

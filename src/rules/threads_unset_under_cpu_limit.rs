@@ -2,6 +2,7 @@
 //! that leaves the BLAS/OpenMP thread pools to size themselves from the node's CPUs.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use super::{ObjectContext, Rule, SetContext};
 use crate::finding::Severity;
@@ -19,7 +20,7 @@ impl Rule for ThreadsUnsetUnderCpuLimit {
     }
 
     fn check_object(&self, object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
-        if let Some(pod) = PodFacts::capture(object) {
+        if let Some(pod) = cx.pod_facts(object) {
             cx.defer(pod);
         }
     }
@@ -30,7 +31,7 @@ impl Rule for ThreadsUnsetUnderCpuLimit {
         index: &ObjectIndex,
         cx: &mut SetContext<'_>,
     ) {
-        let Ok(pod) = deferred.downcast::<PodFacts>() else {
+        let Ok(pod) = deferred.downcast::<Arc<PodFacts>>() else {
             return;
         };
         let guaranteed = pod.guaranteed_whole_cpus();
