@@ -14,6 +14,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod walk;
+pub mod workers;
 pub mod yaml;
 
 pub use config::Config;

@@ -239,6 +239,26 @@ fn an_hpa_far_away_in_another_tree_does_not_scale_the_deployment() {
 }
 
 #[test]
+fn gunicorn_config_in_another_file_is_where_the_finding_points() {
+    let report = lint_paths(
+        &["testdata/gunicorn-max-requests-missing/configmap-in-another-file"],
+        &Config::default(),
+        &options("gunicorn-max-requests-missing"),
+    );
+    assert_eq!(report.findings.len(), 1, "{}", render(&report));
+    let finding = &report.findings[0];
+    assert_eq!(finding.severity, kubelint::Severity::Warning);
+    assert!(
+        report.files[finding.location.file]
+            .name
+            .ends_with("gunicorn-config.yaml")
+    );
+    // `max_requests = 0` is line 11 of the ConfigMap file.
+    assert_eq!((finding.location.line, finding.location.column), (11, 5));
+    insta::assert_snapshot!(render(&report));
+}
+
+#[test]
 fn a_thread_count_from_a_configmap_in_another_file_points_at_its_line() {
     let report = lint_paths(
         &["testdata/threads-exceed-cpu-limit/configmap-in-another-file"],

@@ -1,16 +1,29 @@
 //! The rule framework: the [`Rule`] trait, the registry, and rule metadata read from
 //! `rules/<rule-id>.md`, the single source of each rule's documentation.
 
+pub mod celery_child_recycling_missing;
 pub mod celery_concurrency_host_cpus;
+pub mod celery_max_memory_per_child_ineffective;
 pub mod cpu_count_from_host;
 pub mod downward_api_cpu_divisor;
 pub mod downward_api_cpu_without_limit;
+pub mod gunicorn_boot_timeout_risk;
+pub mod gunicorn_jitter_without_max_requests;
+pub mod gunicorn_max_requests_jitter_small;
+pub mod gunicorn_max_requests_missing;
+pub mod gunicorn_max_requests_without_jitter;
+pub mod gunicorn_workers_exceed_cpu_limit;
 pub mod invalid_object;
 pub mod rollout_surge_scarce_resource;
 pub mod threads_exceed_cpu_limit;
 pub mod threads_node_sized_without_cpu_limit;
 pub mod threads_times_processes_exceed_cpu_limit;
 pub mod threads_unset_under_cpu_limit;
+pub mod uvicorn_max_requests_missing;
+pub mod uvicorn_max_requests_single_process;
+pub mod uvicorn_max_requests_without_jitter;
+pub mod uwsgi_max_requests_without_delta;
+pub mod uwsgi_recycling_missing;
 pub mod yaml_syntax;
 
 use std::any::Any;
@@ -151,16 +164,29 @@ pub struct Registry {
 
 /// The one list of all rules.
 const RULES: &[&dyn Rule] = &[
+    &celery_child_recycling_missing::CeleryChildRecyclingMissing,
     &celery_concurrency_host_cpus::CeleryConcurrencyHostCpus,
+    &celery_max_memory_per_child_ineffective::CeleryMaxMemoryPerChildIneffective,
     &cpu_count_from_host::CpuCountFromHost,
     &downward_api_cpu_divisor::DownwardApiCpuDivisor,
     &downward_api_cpu_without_limit::DownwardApiCpuWithoutLimit,
+    &gunicorn_boot_timeout_risk::GunicornBootTimeoutRisk,
+    &gunicorn_jitter_without_max_requests::GunicornJitterWithoutMaxRequests,
+    &gunicorn_max_requests_jitter_small::GunicornMaxRequestsJitterSmall,
+    &gunicorn_max_requests_missing::GunicornMaxRequestsMissing,
+    &gunicorn_max_requests_without_jitter::GunicornMaxRequestsWithoutJitter,
+    &gunicorn_workers_exceed_cpu_limit::GunicornWorkersExceedCpuLimit,
     &invalid_object::InvalidObject,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
     &threads_exceed_cpu_limit::ThreadsExceedCpuLimit,
     &threads_node_sized_without_cpu_limit::ThreadsNodeSizedWithoutCpuLimit,
     &threads_times_processes_exceed_cpu_limit::ThreadsTimesProcessesExceedCpuLimit,
     &threads_unset_under_cpu_limit::ThreadsUnsetUnderCpuLimit,
+    &uvicorn_max_requests_missing::UvicornMaxRequestsMissing,
+    &uvicorn_max_requests_single_process::UvicornMaxRequestsSingleProcess,
+    &uvicorn_max_requests_without_jitter::UvicornMaxRequestsWithoutJitter,
+    &uwsgi_max_requests_without_delta::UwsgiMaxRequestsWithoutDelta,
+    &uwsgi_recycling_missing::UwsgiRecyclingMissing,
     &yaml_syntax::YamlSyntax,
 ];
 
