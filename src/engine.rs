@@ -1,12 +1,14 @@
 //! The pipeline: read files in parallel, load documents, decode objects, run object rules, then
 //! the set pass over the small summaries every file left behind, and sort.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::config::{Config, RuleLevel};
+use crate::env::Environments;
 use crate::finding::{Finding, ObjectRef};
 use crate::k8s::index::IndexEntry;
 use crate::k8s::object::{Object, decode_object};
@@ -40,6 +42,11 @@ struct FileOutcome {
     findings: Vec<Finding>,
     deferred: Vec<Deferred>,
     index: Vec<IndexEntry>,
+    /// The file's environment, if its path names one.
+    environment: Option<Arc<str>>,
+    /// Environment and origin of each object that has either, to fill in the findings of the
+    /// set pass.
+    identities: Vec<(ObjectRef, Option<Arc<str>>, Option<String>)>,
     documents: usize,
     objects: usize,
     error: Option<String>,
@@ -52,6 +59,19 @@ pub fn lint(
     config: &Config,
     options: &LintOptions,
 ) -> Report {
+    lint_with_index(inputs, stdin, config, options).0
+}
+
+/// [`lint`], also returning the set pass's index (the cross-environment table reads it).
+pub fn lint_with_index(
+    inputs: &[Input],
+    stdin: Option<&str>,
+    config: &Config,
+    options: &LintOptions,
+) -> (Report, ObjectIndex) {
+    // The configuration was validated when it was read; an invalid one built in code
+    // falls back to discovery.
+    let environments = Environments::new(&config.environments).unwrap_or_default();
     let active: Vec<&RuleEntry> = registry()
         .entries()
         .iter()
@@ -69,7 +89,7 @@ pub fn lint(
                     }
                     _ => false,
                 };
-                lint_input(id, input, stdin, config, &active, is_patch)
+                lint_input(id, input, stdin, config, &environments, &active, is_patch)
             })
             .collect::<Vec<_>>()
     };
@@ -97,6 +117,7 @@ fn lint_input(
     input: &Input,
     stdin: Option<&str>,
     config: &Config,
+    environments: &Environments,
     active: &[&RuleEntry],
     is_patch: bool,
 ) -> FileOutcome {
@@ -130,7 +151,13 @@ fn lint_input(
         }
     };
     let file = FileContext::new(id, &text);
-    let mut outcome = FileOutcome::default();
+    let mut outcome = FileOutcome {
+        environment: match input {
+            Input::File(path) => environments.of_file(path),
+            Input::Stdin => None,
+        },
+        ..FileOutcome::default()
+    };
     match invalid_at {
         Some(offset) => {
             let location = file.location(Span {
@@ -144,7 +171,13 @@ fn lint_input(
                 ),
             ));
         }
-        None => lint_text(&file, config, (!is_patch).then_some(active), &mut outcome),
+        None => lint_text(
+            &file,
+            config,
+            environments,
+            (!is_patch).then_some(active),
+            &mut outcome,
+        ),
     }
     // Memory must not grow with the corpus: no file's text outlives its processing. A
     // reporter that shows snippets reads the file again; only stdin, which cannot be read
@@ -177,6 +210,7 @@ fn read_error(path: &Path, error: &std::io::Error) -> String {
 fn lint_text(
     file: &FileContext<'_>,
     config: &Config,
+    environments: &Environments,
     active: Option<&[&RuleEntry]>,
     outcome: &mut FileOutcome,
 ) {
@@ -192,7 +226,7 @@ fn lint_text(
             }
             Loaded::Document(doc) => {
                 if let Some(active) = active {
-                    lint_document(file, &doc, config, active, outcome);
+                    lint_document(file, &doc, config, environments, active, outcome);
                 }
             }
         }
@@ -211,6 +245,7 @@ fn lint_document(
     file: &FileContext<'_>,
     doc: &Document<'_>,
     config: &Config,
+    environments: &Environments,
     active: &[&RuleEntry],
     outcome: &mut FileOutcome,
 ) {
@@ -246,10 +281,10 @@ fn lint_document(
     match doc.get(root, "items") {
         Some(items) if string_field(doc, root, "kind") == Some("List") && doc.is_seq(items) => {
             for item in doc.seq_items(items) {
-                lint_object(file, doc, *item, config, active, outcome);
+                lint_object(file, doc, *item, config, environments, active, outcome);
             }
         }
-        _ => lint_object(file, doc, root, config, active, outcome),
+        _ => lint_object(file, doc, root, config, environments, active, outcome),
     }
 }
 
@@ -258,6 +293,7 @@ fn lint_object(
     doc: &Document<'_>,
     root: NodeId,
     config: &Config,
+    environments: &Environments,
     active: &[&RuleEntry],
     outcome: &mut FileOutcome,
 ) {
@@ -293,10 +329,17 @@ fn lint_object(
                 .map(|p| p.to_string())
                 .filter(|p| !p.is_empty());
             finding.object = Some(reference(api_version, kind));
+            finding.environment = outcome.environment.as_deref().map(str::to_string);
             outcome.findings.push(finding);
             return;
         }
     };
+    let environment = outcome.environment.clone().or_else(|| {
+        metadata
+            .namespace
+            .as_deref()
+            .and_then(|ns| environments.of_namespace(ns))
+    });
     let object = Object {
         doc,
         root,
@@ -305,7 +348,9 @@ fn lint_object(
         kind: kind.to_string(),
         metadata,
         typed,
+        environment,
     };
+    let first_finding = outcome.findings.len();
     for (rule, entry) in active.iter().enumerate() {
         let mut cx = ObjectContext {
             config,
@@ -318,6 +363,17 @@ fn lint_object(
     if !matches!(object.typed, Typed::Other) {
         outcome.index.extend(IndexEntry::of(&object));
     }
+    let origin = object.origin();
+    if object.environment.is_some() || origin.is_some() {
+        let environment = object.environment.as_deref().map(str::to_string);
+        for finding in &mut outcome.findings[first_finding..] {
+            finding.environment = finding.environment.take().or(environment.clone());
+            finding.origin = finding.origin.take().or(origin.clone());
+        }
+        outcome
+            .identities
+            .push((object.reference(), object.environment.clone(), origin));
+    }
 }
 
 fn finish(
@@ -325,13 +381,15 @@ fn finish(
     config: &Config,
     options: &LintOptions,
     active: &[&RuleEntry],
-) -> Report {
+) -> (Report, ObjectIndex) {
     let mut summary = Summary::default();
     let mut files = Vec::with_capacity(outcomes.len());
     let mut findings = Vec::new();
     let mut deferred = Vec::new();
     let mut entries = Vec::new();
     let mut errors = Vec::new();
+    let mut file_environments = Vec::with_capacity(outcomes.len());
+    let mut identities = HashMap::new();
     for outcome in outcomes {
         summary.files += 1;
         summary.documents += outcome.documents;
@@ -341,8 +399,18 @@ fn finish(
         deferred.extend(outcome.deferred);
         entries.extend(outcome.index);
         errors.extend(outcome.error);
+        let file = file_environments.len();
+        identities.extend(
+            outcome
+                .identities
+                .into_iter()
+                .map(|(object, environment, origin)| ((file, object), (environment, origin))),
+        );
+        file_environments.push(outcome.environment);
     }
-    let index = ObjectIndex::build(entries, files.iter().map(|f| f.name.as_str()));
+    let mut index = ObjectIndex::build(entries, files.iter().map(|f| f.name.as_str()));
+    index.set_file_environments(file_environments.clone());
+    let first_set_finding = findings.len();
     let mut cx = SetContext {
         config,
         findings: &mut findings,
@@ -351,6 +419,34 @@ fn finish(
         active[item.rule]
             .rule
             .check_deferred(item.payload, &index, &mut cx);
+    }
+    for entry in active {
+        entry.rule.check_set(&index, &mut cx);
+    }
+    // Findings of the set pass learn their object's environment and origin here; findings
+    // about no object (a YAML syntax error) take their file's environment.
+    for finding in &mut findings[first_set_finding..] {
+        let known = finding
+            .object
+            .as_ref()
+            .and_then(|object| identities.get(&(finding.location.file, object.clone())));
+        if let Some((environment, origin)) = known {
+            if finding.environment.is_none() {
+                finding.environment = environment.as_deref().map(str::to_string);
+            }
+            if finding.origin.is_none() {
+                finding.origin.clone_from(origin);
+            }
+        }
+    }
+    for finding in &mut findings {
+        if finding.environment.is_none() && finding.object.is_none() {
+            finding.environment = file_environments
+                .get(finding.location.file)
+                .cloned()
+                .flatten()
+                .map(|e| e.to_string());
+        }
     }
     // The engine's own rules (yaml-syntax, invalid-object) obey select/ignore/levels too.
     findings.retain(|f| is_active(f.rule, config, options));
@@ -368,5 +464,5 @@ fn finish(
         errors,
     };
     report.count_severities();
-    report
+    (report, index)
 }

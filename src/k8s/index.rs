@@ -3,8 +3,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use super::object::{Object, Typed};
+use crate::env::pairing::{self, Pairing};
+use crate::env::summary::{self, LimitRangeSummary, WorkloadSummary};
 use crate::finding::Location;
 use crate::source::FileId;
 use crate::yaml::{FieldPath, Target};
@@ -34,6 +37,10 @@ pub enum IndexEntry {
         target: ObjectKey,
         autoscaling: Autoscaling,
     },
+    /// A workload with an environment, for the cross-environment rules (SEMANTICS.md §E).
+    Workload(Box<WorkloadSummary>),
+    /// A LimitRange's container defaults (SEMANTICS.md §0.3).
+    LimitRange(Box<LimitRangeSummary>),
 }
 
 impl IndexEntry {
@@ -62,7 +69,12 @@ impl IndexEntry {
                     &target.api_version,
                 )
             }
-            _ => return None,
+            Typed::LimitRange(_) => {
+                return summary::limit_range(object).map(|l| IndexEntry::LimitRange(Box::new(l)));
+            }
+            _ => {
+                return summary::workload(object).map(|w| IndexEntry::Workload(Box::new(w)));
+            }
         };
         // Only workloads of the apps group are associated (SEMANTICS.md §0.9).
         if target_api
@@ -88,12 +100,21 @@ impl IndexEntry {
     }
 }
 
+/// A namespace in an environment: where a LimitRange applies.
+type NamespaceInEnvironment = (Option<String>, Option<Arc<str>>);
+
 /// Everything the set pass can look up, built once.
 #[derive(Debug, Default)]
 pub struct ObjectIndex {
     autoscalers: HashMap<ObjectKey, Vec<Autoscaling>>,
     /// The directory of every file, by file id, to tell which objects belong together.
     dirs: Vec<PathBuf>,
+    /// The environment of every file, by file id: objects of two environments never relate.
+    file_environments: Vec<Option<Arc<str>>>,
+    workloads: Vec<WorkloadSummary>,
+    limit_ranges: HashMap<NamespaceInEnvironment, Vec<LimitRangeSummary>>,
+    /// Computed on first use, once for every cross-environment rule.
+    pairing: OnceLock<Pairing>,
 }
 
 /// How many directory levels two files are apart: the steps from each one's directory up to
@@ -141,6 +162,12 @@ impl ObjectIndex {
                         .or_default()
                         .push(autoscaling);
                 }
+                IndexEntry::Workload(workload) => index.workloads.push(*workload),
+                IndexEntry::LimitRange(range) => index
+                    .limit_ranges
+                    .entry((range.namespace.clone(), range.environment.clone()))
+                    .or_default()
+                    .push(*range),
             }
         }
         index
@@ -153,9 +180,46 @@ impl ObjectIndex {
         self.autoscalers
             .get(key)?
             .iter()
+            .filter(|a| self.same_environment(from, a.min_location.file))
             .filter_map(|a| Some((relatedness(dir(from), dir(a.min_location.file))?, a)))
             .min_by_key(|(distance, a)| (*distance, a.min_replicas, a.hpa_name.as_str()))
             .map(|(_, a)| a)
+    }
+}
+
+impl ObjectIndex {
+    /// Records the environment of every file (by file id), so that objects of two
+    /// environments never relate: an HPA in prod never scales dev's Deployment.
+    pub fn set_file_environments(&mut self, environments: Vec<Option<Arc<str>>>) {
+        self.file_environments = environments;
+    }
+
+    fn same_environment(&self, a: FileId, b: FileId) -> bool {
+        let env = |file: FileId| self.file_environments.get(file).cloned().flatten();
+        env(a) == env(b)
+    }
+
+    /// Every workload that has an environment.
+    pub fn workloads(&self) -> &[WorkloadSummary] {
+        &self.workloads
+    }
+
+    /// The same workloads across environments (SEMANTICS.md §E.2); `configured` is the
+    /// configured order of environment names. Computed once.
+    pub fn pairing(&self, configured: &[String]) -> &Pairing {
+        self.pairing
+            .get_or_init(|| pairing::pair(&self.workloads, configured))
+    }
+
+    /// The Container LimitRanges of a namespace in an environment.
+    pub fn limit_ranges(
+        &self,
+        namespace: Option<&str>,
+        environment: Option<&Arc<str>>,
+    ) -> &[LimitRangeSummary] {
+        self.limit_ranges
+            .get(&(namespace.map(str::to_string), environment.cloned()))
+            .map_or(&[], Vec::as_slice)
     }
 }
 

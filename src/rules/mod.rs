@@ -1,7 +1,17 @@
 //! The rule framework: the [`Rule`] trait, the registry, and rule metadata read from
 //! `rules/<rule-id>.md`, the single source of each rule's documentation.
 
+pub mod env_limit_below_peer_request;
+pub mod env_pairing_ambiguous;
+pub mod env_resources_far_below;
+pub mod env_resources_missing;
 pub mod invalid_object;
+pub mod resources_cpu_no_milli_suffix;
+pub mod resources_limit_below_request;
+pub mod resources_memory_limit_missing;
+pub mod resources_memory_milli_suffix;
+pub mod resources_quantity_invalid;
+pub mod resources_requests_missing;
 pub mod rollout_surge_scarce_resource;
 pub mod yaml_syntax;
 
@@ -29,6 +39,10 @@ pub trait Rule: Send + Sync {
         _cx: &mut SetContext<'_>,
     ) {
     }
+
+    /// Checks the whole set once, after every object is known and every deferred check is
+    /// done: the cross-environment rules compare paired workloads here.
+    fn check_set(&self, _index: &ObjectIndex, _cx: &mut SetContext<'_>) {}
 }
 
 /// What a rule may use and produce while checking one object.
@@ -130,7 +144,17 @@ pub struct Registry {
 
 /// The one list of all rules.
 const RULES: &[&dyn Rule] = &[
+    &env_limit_below_peer_request::EnvLimitBelowPeerRequest,
+    &env_pairing_ambiguous::EnvPairingAmbiguous,
+    &env_resources_far_below::EnvResourcesFarBelow,
+    &env_resources_missing::EnvResourcesMissing,
     &invalid_object::InvalidObject,
+    &resources_cpu_no_milli_suffix::ResourcesCpuNoMilliSuffix,
+    &resources_limit_below_request::ResourcesLimitBelowRequest,
+    &resources_memory_limit_missing::ResourcesMemoryLimitMissing,
+    &resources_memory_milli_suffix::ResourcesMemoryMilliSuffix,
+    &resources_quantity_invalid::ResourcesQuantityInvalid,
+    &resources_requests_missing::ResourcesRequestsMissing,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
     &yaml_syntax::YamlSyntax,
 ];
