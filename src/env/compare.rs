@@ -165,6 +165,12 @@ pub fn groups<'a>(index: &'a ObjectIndex, config: &Config) -> Vec<Vec<&'a Worklo
         .collect()
 }
 
+/// The path of `side[resource]` in a container, whether it is written there or defaulted:
+/// the field a finding is about (fingerprints and the environment table key on it).
+pub fn field_path(c: &ContainerSummary, side: Side, resource: &str) -> String {
+    format!("{}.resources.{side}.{resource}", c.path)
+}
+
 /// `container c` or `init container c`, for messages.
 pub fn container_label(name: &str, init: bool) -> String {
     if init {

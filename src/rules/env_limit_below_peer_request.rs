@@ -4,7 +4,7 @@
 
 use super::{Rule, SetContext};
 use crate::env::compare::{
-    Side, container_label, effective, finding, groups, is_bytes, paired_containers,
+    Side, container_label, effective, field_path, finding, groups, is_bytes, paired_containers,
 };
 use crate::finding::Severity;
 use crate::k8s::ObjectIndex;
@@ -86,7 +86,7 @@ impl Rule for EnvLimitBelowPeerRequest {
                                 severity,
                                 w,
                                 limit.location(),
-                                Some(&limit.value.path),
+                                Some(&field_path(c, Side::Limits, resource)),
                                 message,
                             )
                             .with_label(format!("below {peer_env}'s request of {r}"))

@@ -5,7 +5,8 @@
 use super::{Rule, SetContext};
 use crate::env::Environments;
 use crate::env::compare::{
-    Side, container_label, effective, finding, groups, paired_containers, percent, scaled,
+    Side, container_label, effective, field_path, finding, groups, paired_containers, percent,
+    scaled,
 };
 use crate::finding::Severity;
 use crate::k8s::ObjectIndex;
@@ -50,16 +51,17 @@ impl Rule for EnvResourcesFarBelow {
                             .members
                             .iter()
                             .filter_map(|(w, c)| {
-                                effective(index, w, c, side, resource).map(|v| (*w, v))
+                                effective(index, w, c, side, resource).map(|v| (*w, *c, v))
                             })
                             .collect();
-                        for (w, value) in &values {
+                        for (w, c, value) in &values {
                             if w.ratio_ok.iter().any(|r| r == resource) {
                                 continue;
                             }
                             let Some((peer, peer_value)) = values
                                 .iter()
-                                .filter(|(p, _)| p.environment != w.environment)
+                                .filter(|(p, _, _)| p.environment != w.environment)
+                                .map(|(p, _, v)| (p, v))
                                 .max_by(|a, b| a.1.quantity().cmp(b.1.quantity()))
                             else {
                                 continue;
@@ -107,7 +109,7 @@ impl Rule for EnvResourcesFarBelow {
                                 severity,
                                 w,
                                 value.location(),
-                                Some(&value.value.path),
+                                Some(&field_path(c, side, resource)),
                                 message,
                             )
                             .with_label(format!("{} of {peer_env}'s {field}", percent(ratio)))

@@ -2,7 +2,9 @@
 //! set for the same container and this one leaves out (after LimitRange defaults).
 
 use super::{Rule, SetContext};
-use crate::env::compare::{Side, container_label, effective, finding, groups, paired_containers};
+use crate::env::compare::{
+    Side, container_label, effective, field_path, finding, groups, paired_containers,
+};
 use crate::finding::Severity;
 use crate::k8s::ObjectIndex;
 
@@ -76,7 +78,7 @@ impl Rule for EnvResourcesMissing {
                                  \x20     {resource}: {q}",
                                 container_label(container.name, container.init),
                             );
-                            let path = format!("{}.resources.{field}", c.path);
+                            let path = field_path(c, side, resource);
                             found.push(
                                 finding(ID, Severity::Warning, w, location, Some(&path), message)
                                     .with_label(format!("no {field} here"))
