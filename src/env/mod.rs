@@ -90,8 +90,6 @@ impl EnvironmentSpec {
 #[derive(Debug, Default)]
 pub struct Environments {
     explicit: Vec<(Arc<str>, Matcher)>,
-    /// Every configured name, recognised as a namespace affix too.
-    configured: Vec<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -139,19 +137,11 @@ impl Matcher {
 
 impl Environments {
     pub fn new(specs: &[EnvironmentSpec]) -> Result<Environments, String> {
-        let mut explicit = Vec::new();
-        let mut configured: Vec<Arc<str>> = Vec::new();
-        for spec in specs {
-            let name: Arc<str> = Arc::from(spec.name.as_str());
-            explicit.push((name.clone(), Matcher::new(&spec.path)?));
-            if !configured.contains(&name) {
-                configured.push(name);
-            }
-        }
-        Ok(Environments {
-            explicit,
-            configured,
-        })
+        let explicit = specs
+            .iter()
+            .map(|spec| Ok((Arc::from(spec.name.as_str()), Matcher::new(&spec.path)?)))
+            .collect::<Result<_, String>>()?;
+        Ok(Environments { explicit })
     }
 
     /// The environment of a file: the first configured entry that matches it; without any
@@ -188,14 +178,12 @@ impl Environments {
 
     /// The environment a namespace names by a `-<env>` suffix or `<env>-` prefix
     /// (`shop-staging`, `prod-payments`), for objects whose file names none (§E.1 step 4).
+    /// Configured environments are authoritative: with them, namespaces name none.
     pub fn of_namespace(&self, namespace: &str) -> Option<Arc<str>> {
-        let configured = self.configured.iter().map(|n| n.as_ref());
-        let known: Vec<&str> = if self.configured.is_empty() {
-            RECOGNISED.to_vec()
-        } else {
-            configured.collect()
-        };
-        known
+        if !self.explicit.is_empty() {
+            return None;
+        }
+        RECOGNISED
             .into_iter()
             .find(|env| {
                 namespace
@@ -330,6 +318,8 @@ mod tests {
         assert_eq!(envs.of_namespace("prod-payments").as_deref(), Some("prod"));
         assert_eq!(envs.of_namespace("product"), None);
         assert_eq!(envs.of_namespace("kube-system"), None);
+        let configured = Environments::new(&[spec("dev", "a"), spec("prod", "b")]).unwrap();
+        assert_eq!(configured.of_namespace("shop-prod"), None);
     }
 
     #[test]

@@ -191,6 +191,7 @@ pub fn build(index: &ObjectIndex, config: &Config, findings: &[Finding]) -> EnvT
             let mut fields = identity_rows.clone();
             for (side, resource) in FIELDS {
                 let mut cells = vec![Cell::absent(); environments.len()];
+                let mut missing_marks = Vec::new();
                 for (w, c) in &container.members {
                     let Some(i) = column(&w.environment) else {
                         continue;
@@ -201,7 +202,28 @@ pub fn build(index: &ObjectIndex, config: &Config, findings: &[Finding]) -> EnvT
                         cell.severity = Some(*severity);
                         cell.rules.clone_from(rules);
                     }
+                    // env-resources-missing names the container's `resources` once for all
+                    // the fields it leaves out.
+                    let container_path = format!("{}.resources", c.path);
+                    if cell.value == "-"
+                        && !(side == Side::Limits && resource == "cpu")
+                        && let Some(mark) = marks.get(&(&w.object, container_path.as_str()))
+                    {
+                        missing_marks.push((i, mark.clone()));
+                    }
                     cells[i] = cell;
+                }
+                let set_elsewhere = cells.iter().any(|c| !c.value.is_empty() && c.value != "-");
+                for (i, (severity, rules)) in missing_marks {
+                    if set_elsewhere {
+                        let cell = &mut cells[i];
+                        cell.severity = cell.severity.max(Some(severity));
+                        for rule in rules {
+                            if !cell.rules.contains(&rule) {
+                                cell.rules.push(rule);
+                            }
+                        }
+                    }
                 }
                 fields.push(FieldRow {
                     field: format!("{side}.{resource}"),

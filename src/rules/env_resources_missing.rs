@@ -3,9 +3,10 @@
 
 use super::{Rule, SetContext};
 use crate::env::compare::{
-    Side, container_label, effective, field_path, finding, groups, paired_containers,
+    Effective, Side, container_label, effective, finding, groups, paired_containers,
 };
-use crate::finding::Severity;
+use crate::env::summary::{ContainerSummary, WorkloadSummary};
+use crate::finding::{Finding, Severity};
 use crate::k8s::ObjectIndex;
 
 pub const ID: &str = "env-resources-missing";
@@ -36,6 +37,9 @@ impl Rule for EnvResourcesMissing {
         let mut found = Vec::new();
         for group in groups(index, cx.config) {
             for container in paired_containers(&group) {
+                // Per environment: each field it leaves out, with the peer that sets it.
+                let mut missing: Vec<Vec<(Side, &str, &WorkloadSummary, Effective<'_>)>> =
+                    vec![Vec::new(); container.members.len()];
                 for resource in &container.resources {
                     for side in Side::BOTH {
                         // Leaving out the CPU limit is a common, deliberate choice (no
@@ -46,50 +50,28 @@ impl Rule for EnvResourcesMissing {
                         let values: Vec<_> = container
                             .members
                             .iter()
-                            .map(|(w, c)| (*w, *c, effective(index, w, c, side, resource)))
+                            .map(|(w, c)| effective(index, w, c, side, resource))
                             .collect();
-                        let Some((peer, _, Some(peer_value))) =
-                            values.iter().find(|(_, _, v)| v.is_some())
+                        let Some((peer, peer_value)) = container
+                            .members
+                            .iter()
+                            .zip(&values)
+                            .find_map(|((p, _), v)| v.clone().map(|v| (*p, v)))
                         else {
                             continue;
                         };
-                        for (w, c, value) in &values {
-                            if value.is_some() {
-                                continue;
+                        for (i, value) in values.iter().enumerate() {
+                            if value.is_none() {
+                                missing[i].push((side, resource, peer, peer_value.clone()));
                             }
-                            let env = &w.environment;
-                            let peer_env = &peer.environment;
-                            let field = format!("{side}.{resource}");
-                            let q = peer_value.quantity();
-                            let location = match side {
-                                Side::Requests => &c.requests_location,
-                                Side::Limits => &c.limits_location,
-                            };
-                            let message = format!(
-                                "{env} {} {}: {field} is not set, while {peer_env} sets {q}: {}.",
-                                w.display(),
-                                container_label(container.name, container.init),
-                                consequence(resource, side),
-                            );
-                            let help = format!(
-                                "set {field} of {} in {env}, e.g. as {peer_env} does:\n\
-                                 \x20 resources:\n\
-                                 \x20   {side}:\n\
-                                 \x20     {resource}: {q}",
-                                container_label(container.name, container.init),
-                            );
-                            let path = field_path(c, side, resource);
-                            found.push(
-                                finding(ID, Severity::Warning, w, location, Some(&path), message)
-                                    .with_label(format!("no {field} here"))
-                                    .with_help(help)
-                                    .with_related(
-                                        peer_value.location().clone(),
-                                        format!("{peer_env}: {field}={q}{}", peer_value.note()),
-                                    ),
-                            );
                         }
                     }
+                }
+                for ((w, c), fields) in container.members.iter().zip(missing) {
+                    if fields.is_empty() {
+                        continue;
+                    }
+                    found.push(report(w, c, container.init, &fields));
                 }
             }
         }
@@ -97,4 +79,78 @@ impl Rule for EnvResourcesMissing {
             cx.report(finding);
         }
     }
+}
+
+/// One finding for all the fields a container leaves out in one environment.
+fn report(
+    w: &WorkloadSummary,
+    c: &ContainerSummary,
+    init: bool,
+    fields: &[(Side, &str, &WorkloadSummary, Effective<'_>)],
+) -> Finding {
+    let env = &w.environment;
+    let names: Vec<String> = fields
+        .iter()
+        .map(|(side, resource, _, _)| format!("{side}.{resource}"))
+        .collect();
+    let elsewhere: Vec<String> = fields
+        .iter()
+        .map(|(side, resource, peer, value)| {
+            format!(
+                "{}: {side}.{resource}={}",
+                peer.environment,
+                value.quantity()
+            )
+        })
+        .collect();
+    let mut consequences: Vec<&str> = Vec::new();
+    for (side, resource, _, _) in fields {
+        let text = consequence(resource, *side);
+        if !consequences.contains(&text) {
+            consequences.push(text);
+        }
+    }
+    let message = format!(
+        "{env} {} {}: {} {} not set here, while other environments set {} ({}): {}.",
+        w.display(),
+        container_label(&c.name, init),
+        names.join(", "),
+        if names.len() == 1 { "is" } else { "are" },
+        if names.len() == 1 { "it" } else { "them" },
+        elsewhere.join(", "),
+        consequences.join("; "),
+    );
+    let mut help =
+        format!("set them in {env} too, e.g. as the other environments do:\n\x20 resources:");
+    for side in Side::BOTH {
+        let of_side: Vec<_> = fields.iter().filter(|(s, ..)| *s == side).collect();
+        if of_side.is_empty() {
+            continue;
+        }
+        help.push_str(&format!("\n\x20   {side}:"));
+        for (_, resource, _, value) in of_side {
+            help.push_str(&format!("\n\x20     {resource}: {}", value.quantity()));
+        }
+    }
+    let location = if fields.iter().any(|(side, ..)| *side == Side::Requests) {
+        &c.requests_location
+    } else {
+        &c.limits_location
+    };
+    let path = format!("{}.resources", c.path);
+    let mut f = finding(ID, Severity::Warning, w, location, Some(&path), message)
+        .with_label(format!("no {} here", names.join(", ")))
+        .with_help(help);
+    for (side, resource, peer, value) in fields {
+        f = f.with_related(
+            value.location().clone(),
+            format!(
+                "{}: {side}.{resource}={}{}",
+                peer.environment,
+                value.quantity(),
+                value.note()
+            ),
+        );
+    }
+    f
 }
