@@ -201,3 +201,83 @@ fn envs_table_colours_on_a_terminal() {
     assert!(text.contains("\x1b[1;31m512Mi\x1b[0m"), "{text}");
     assert!(!text.contains(" !!"), "{text}");
 }
+
+#[test]
+fn real_kustomize_renders_pair_across_namespaces() {
+    let (report, index) = lint_tree("testdata/real-renders/bank-of-anthos", &TABLE_RULES);
+    let workloads = index.workloads();
+    let pairing = index.pairing(&[]);
+    let groups: Vec<Vec<String>> = pairing
+        .groups
+        .iter()
+        .map(|g| {
+            g.members
+                .iter()
+                .map(|&i| {
+                    let w = &workloads[i];
+                    format!(
+                        "{} {}/{}",
+                        w.environment,
+                        w.object.namespace.as_deref().unwrap_or("-"),
+                        w.name()
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        groups,
+        [[
+            "development -/frontend",
+            "staging bank-of-anthos-staging/frontend",
+            "production bank-of-anthos-production/frontend"
+        ]]
+    );
+    assert!(report.findings.is_empty(), "{}", common::render(&report));
+}
+
+#[test]
+fn real_renders_find_the_environment_left_behind() {
+    let (report, _) = lint_tree(
+        "testdata/real-renders/notification-manifests",
+        &["env-resources-far-below", "env-limit-below-peer-request"],
+    );
+    let found: Vec<(&str, &str, &str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule,
+                f.environment.as_deref().unwrap_or(""),
+                f.object
+                    .as_ref()
+                    .and_then(|o| o.name.as_deref())
+                    .unwrap_or(""),
+                f.related[0].message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "env-resources-far-below",
+                "dev",
+                "cloudwatch-agent",
+                "production: limits.memory=1000Mi"
+            ),
+            (
+                "env-resources-far-below",
+                "dev",
+                "fluent-bit",
+                "staging: limits.memory=500Mi"
+            ),
+            (
+                "env-resources-far-below",
+                "production",
+                "fluent-bit",
+                "staging: limits.memory=500Mi"
+            ),
+        ]
+    );
+}
