@@ -44,6 +44,8 @@ struct FileOutcome {
     index: Vec<IndexEntry>,
     /// The file's environment, if its path names one.
     environment: Option<Arc<str>>,
+    /// Where workloads of this file pair (see [`Environments::locate_file`]).
+    environment_scope: Arc<str>,
     /// Environment and origin of each object that has either, to fill in the findings of the
     /// set pass.
     identities: Vec<(ObjectRef, Option<Arc<str>>, Option<String>)>,
@@ -151,11 +153,16 @@ fn lint_input(
         }
     };
     let file = FileContext::new(id, &text);
-    let mut outcome = FileOutcome {
-        environment: match input {
-            Input::File(path) => environments.of_file(path),
-            Input::Stdin => None,
+    let (environment, environment_scope) = match input {
+        Input::File(path) => match environments.locate_file(path) {
+            Some((name, scope)) => (Some(name), scope),
+            None => (None, Environments::directory_scope(path)),
         },
+        Input::Stdin => (None, Arc::from("-")),
+    };
+    let mut outcome = FileOutcome {
+        environment,
+        environment_scope,
         ..FileOutcome::default()
     };
     match invalid_at {
@@ -349,6 +356,7 @@ fn lint_object(
         metadata,
         typed,
         environment,
+        environment_scope: outcome.environment_scope.clone(),
     };
     let first_finding = outcome.findings.len();
     for (rule, entry) in active.iter().enumerate() {

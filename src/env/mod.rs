@@ -149,13 +149,22 @@ impl Environments {
     /// `deploy/staging/…`), or a recognised file stem (`rendered/prod.yaml`,
     /// `values-prod.yaml`, `values.prod.yaml`).
     pub fn of_file(&self, path: &Path) -> Option<Arc<str>> {
+        self.locate_file(path).map(|(name, _)| name)
+    }
+
+    /// [`Environments::of_file`] with the file's pairing scope: workloads pair only within
+    /// one scope. A discovered environment's scope is the path above its directory
+    /// (`k8s/overlays` for `k8s/overlays/dev/app.yaml`), so that a `test/` directory of one
+    /// project never pairs with a `prod/` of another in a monorepo; a file stem's is the
+    /// file's directory; configured environments share one scope (the user decided).
+    pub fn locate_file(&self, path: &Path) -> Option<(Arc<str>, Arc<str>)> {
         let components = normal_components(path);
         if !self.explicit.is_empty() {
             return self
                 .explicit
                 .iter()
                 .find(|(_, matcher)| matcher.matches(&components))
-                .map(|(name, _)| name.clone());
+                .map(|(name, _)| (name.clone(), Arc::from("")));
         }
         let (file, dirs) = components.split_last()?;
         let stem = file
@@ -166,14 +175,31 @@ impl Environments {
             .or_else(|| stem.strip_prefix("values."))
             .unwrap_or(stem);
         if is_recognised(stem) {
-            return Some(Arc::from(stem.to_ascii_lowercase().as_str()));
+            return Some((
+                Arc::from(stem.to_ascii_lowercase().as_str()),
+                Arc::from(dirs.join("/").as_str()),
+            ));
         }
         // `overlays/prod`, `envs/prod`, `environments/prod`, `clusters/prod` and a plain
         // `deploy/prod` are all found by the directory's own name.
         dirs.iter()
+            .enumerate()
             .rev()
-            .find(|dir| is_recognised(dir))
-            .map(|dir| Arc::from(dir.to_ascii_lowercase().as_str()))
+            .find(|(_, dir)| is_recognised(dir))
+            .map(|(i, dir)| {
+                (
+                    Arc::from(dir.to_ascii_lowercase().as_str()),
+                    Arc::from(dirs[..i].join("/").as_str()),
+                )
+            })
+    }
+
+    /// The pairing scope of an object whose environment its namespace names: its file's
+    /// directory.
+    pub fn directory_scope(path: &Path) -> Arc<str> {
+        let components = normal_components(path);
+        let dirs = components.split_last().map_or(&[][..], |(_, dirs)| dirs);
+        Arc::from(dirs.join("/").as_str())
     }
 
     /// The environment a namespace names by a `-<env>` suffix or `<env>-` prefix
@@ -270,6 +296,33 @@ mod tests {
         assert_eq!(env_of(&[], "overlays/x86/app.yaml"), None);
         assert_eq!(env_of(&[], "app/deployment.yaml"), None);
         assert_eq!(env_of(&[], "rendered/product.yaml"), None);
+    }
+
+    #[test]
+    fn scopes_keep_projects_apart() {
+        let envs = Environments::default();
+        let scope = |p: &str| envs.locate_file(Path::new(p)).map(|(_, s)| s.to_string());
+        assert_eq!(
+            scope("a/k8s/overlays/dev/x.yaml").as_deref(),
+            Some("a/k8s/overlays")
+        );
+        assert_eq!(
+            scope("a/k8s/overlays/prod/app/x.yaml").as_deref(),
+            Some("a/k8s/overlays")
+        );
+        assert_eq!(scope("rendered/prod.yaml").as_deref(), Some("rendered"));
+        assert_ne!(
+            scope("repo-a/rules/x/test/in.yaml"),
+            scope("repo-b/examples/prod/in.yaml")
+        );
+        let configured = Environments::new(&[spec("dev", "a")]).unwrap();
+        assert_eq!(
+            configured
+                .locate_file(Path::new("x/a/y.yaml"))
+                .map(|(_, s)| s.to_string())
+                .as_deref(),
+            Some("")
+        );
     }
 
     #[test]

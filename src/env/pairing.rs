@@ -181,13 +181,16 @@ fn one_per_environment(members: &[usize], workloads: &[WorkloadSummary]) -> bool
 /// Pairs `workloads` (each with its environment); `configured` is the configured order of
 /// environment names.
 pub fn pair(workloads: &[WorkloadSummary], configured: &[String]) -> Pairing {
-    let mut names: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    let mut names: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
     for w in workloads {
-        names.entry(&w.environment).or_default().insert(w.name());
+        names
+            .entry((&w.scope, &w.environment))
+            .or_default()
+            .insert(w.name());
     }
-    let affixes: HashMap<&str, (String, String)> = names
+    let affixes: HashMap<(&str, &str), (String, String)> = names
         .iter()
-        .map(|(env, names)| (*env, common_affixes(names)))
+        .map(|(key, names)| (*key, common_affixes(names)))
         .collect();
     let mut environments: Vec<Arc<str>> = workloads
         .iter()
@@ -216,9 +219,14 @@ pub fn pair(workloads: &[WorkloadSummary], configured: &[String]) -> Pairing {
                 continue;
             }
             let no_affixes = (String::new(), String::new());
-            let env_affixes = affixes.get(w.environment.as_ref()).unwrap_or(&no_affixes);
+            let env_affixes = affixes
+                .get(&(w.scope.as_ref(), w.environment.as_ref()))
+                .unwrap_or(&no_affixes);
             if let Some(k) = key(stage, w, env_affixes) {
-                by_key.entry(k).or_default().push(i);
+                by_key
+                    .entry(format!("{}\0{k}", w.scope))
+                    .or_default()
+                    .push(i);
             }
         }
         let mut candidates: Vec<Vec<usize>> = by_key
@@ -312,6 +320,7 @@ mod tests {
                 document: 1,
             },
             environment: Arc::from(env),
+            scope: Arc::from(""),
             file: 0,
             name_location: nowhere(),
             logical_name: None,
@@ -457,6 +466,15 @@ mod tests {
         assert!(pairing.groups.is_empty());
         assert_eq!(pairing.ambiguities.len(), 1);
         assert_eq!(pairing.ambiguities[0].members.len(), 3);
+    }
+
+    #[test]
+    fn workloads_of_two_scopes_never_pair() {
+        let mut a = workload("test", "Deployment", None, "nginx");
+        a.scope = Arc::from("repo-a/rules/x");
+        let mut b = workload("prod", "Deployment", None, "nginx");
+        b.scope = Arc::from("repo-b/examples");
+        assert!(pair(&[a, b], &[]).groups.is_empty());
     }
 
     #[test]

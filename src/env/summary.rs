@@ -48,6 +48,8 @@ pub struct ContainerSummary {
 pub struct WorkloadSummary {
     pub object: ObjectRef,
     pub environment: Arc<str>,
+    /// Workloads pair only within one scope (see `Environments::locate_file`).
+    pub scope: Arc<str>,
     pub file: FileId,
     pub name_location: Location,
     pub logical_name: Option<String>,
@@ -215,6 +217,7 @@ pub fn workload(object: &Object<'_, '_>) -> Option<WorkloadSummary> {
     Some(WorkloadSummary {
         object: object.reference(),
         environment,
+        scope: object.environment_scope.clone(),
         file: object.file.id,
         name_location: object.locate(&FieldPath::keys(&["metadata", "name"]), Target::Value),
         logical_name: annotation(LOGICAL_NAME_ANNOTATION),

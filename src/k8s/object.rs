@@ -83,6 +83,9 @@ pub struct Object<'d, 'a> {
     pub typed: Typed,
     /// The environment (SEMANTICS.md §E.1): the file's, else one its namespace names.
     pub environment: Option<Arc<str>>,
+    /// Where the object pairs with its peers in other environments: the path above the
+    /// environment's directory, the file's directory, or empty for configured environments.
+    pub environment_scope: Arc<str>,
 }
 
 /// One place in a pod template: where the template lives differs per kind, so every rule
@@ -315,6 +318,7 @@ mod tests {
                 metadata,
                 typed,
                 environment: None,
+                environment_scope: Arc::from(""),
             };
             let view = object
                 .pod_template()

@@ -42,6 +42,11 @@ impl Rule for ResourcesQuantityInvalid {
         };
         for block in resource_blocks(&template) {
             for written in block.quantities() {
+                // `${VAR}` and `{{ .Values.x }}` are placeholders of a template that is
+                // substituted before it is applied (envsubst, Helm): not a value yet.
+                if written.text.contains("${") || written.text.contains("{{") {
+                    continue;
+                }
                 let Err(error) = Quantity::parse_manifest_value(written.text) else {
                     continue;
                 };
