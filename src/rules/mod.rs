@@ -3,6 +3,7 @@
 
 pub mod env_limit_below_peer_request;
 pub mod env_pairing_ambiguous;
+pub mod env_replicas_far_below;
 pub mod env_resources_far_below;
 pub mod env_resources_missing;
 pub mod invalid_object;
@@ -146,6 +147,7 @@ pub struct Registry {
 const RULES: &[&dyn Rule] = &[
     &env_limit_below_peer_request::EnvLimitBelowPeerRequest,
     &env_pairing_ambiguous::EnvPairingAmbiguous,
+    &env_replicas_far_below::EnvReplicasFarBelow,
     &env_resources_far_below::EnvResourcesFarBelow,
     &env_resources_missing::EnvResourcesMissing,
     &invalid_object::InvalidObject,
