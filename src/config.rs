@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::env::{EnvironmentSpec, Environments, Ratio};
 use crate::finding::Severity;
+use crate::process::NumericPython;
 use crate::yaml::{Document, Loaded, Loader, NodeId, from_node};
 
 pub const CONFIG_FILE_NAME: &str = ".kubelint.yaml";
@@ -74,6 +75,15 @@ pub struct Capacity {
     pub assume_no_spare: bool,
 }
 
+/// What kubelint assumes where the manifests cannot tell (SEMANTICS.md §0.11).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Assumptions {
+    /// Whether Python containers use numeric libraries (SEMANTICS.md §C.3).
+    #[serde(default)]
+    pub numeric_python: NumericPython,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
@@ -88,6 +98,8 @@ pub struct Config {
     pub environments: Vec<EnvironmentSpec>,
     #[serde(default)]
     pub thresholds: Thresholds,
+    #[serde(default)]
+    pub assumptions: Assumptions,
 }
 
 /// Ratios of the cross-environment rules (SEMANTICS.md §0.11, §E.3).
@@ -252,6 +264,26 @@ mod tests {
             }
         );
         assert!(config.capacity.assume_no_spare);
+    }
+
+    #[test]
+    fn reads_the_numeric_python_assumption() {
+        let config = Config::parse("c", "assumptions:\n  numericPython: always\n").unwrap();
+        assert_eq!(config.assumptions.numeric_python, NumericPython::Always);
+        assert_eq!(
+            Config::default().assumptions.numeric_python,
+            NumericPython::Auto
+        );
+        let error =
+            Config::parse("c.yaml", "assumptions:\n  numericPython: sometimes\n").unwrap_err();
+        assert_eq!(error.position, "c.yaml:2:18");
+        assert!(
+            error.message.contains("unknown variant `sometimes`"),
+            "{}",
+            error.message
+        );
+        let error = Config::parse("c.yaml", "assumptions:\n  numericPyton: auto\n").unwrap_err();
+        assert_eq!(error.position, "c.yaml:2:3");
     }
 
     #[test]

@@ -368,8 +368,10 @@ fn lint_object(
         };
         entry.rule.check_object(&object, &mut cx);
     }
-    if !matches!(object.typed, Typed::Other) {
+    // Untyped kinds leave nothing, except Secrets, whose keys `envFrom` imports.
+    if !matches!(object.typed, Typed::Other) || object.kind == "Secret" {
         outcome.index.extend(IndexEntry::of(&object));
+        outcome.index.extend(IndexEntry::for_environments(&object));
     }
     let origin = object.origin();
     if object.environment.is_some() || origin.is_some() {

@@ -10,10 +10,12 @@ pub mod env;
 pub mod finding;
 pub mod k8s;
 pub mod kustomize;
+pub mod process;
 pub mod report;
 pub mod rules;
 pub mod source;
 pub mod walk;
+pub mod workers;
 pub mod yaml;
 
 pub use config::Config;

@@ -81,7 +81,7 @@ pub fn effective<'a>(
     resource: &str,
 ) -> Option<Effective<'a>> {
     let written = |v: &'a Value, source| Effective { value: v, source };
-    let ranges = index.limit_ranges(w.object.namespace.as_deref(), Some(&w.environment));
+    let ranges = index.env_limit_ranges(w.object.namespace.as_deref(), Some(&w.environment));
     let from_range =
         |pick: fn(&'a super::summary::LimitRangeSummary, &str) -> Option<&'a Value>| {
             ranges.iter().find_map(|r| {

@@ -1,14 +1,16 @@
 //! What the set pass knows about every object of a run: small summaries, collected while each
 //! file is processed, so that no file's tree outlives its own processing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use super::object::{Object, Typed};
+use super::quantity::Quantity;
 use crate::env::pairing::{self, Pairing};
 use crate::env::summary::{self, LimitRangeSummary, WorkloadSummary};
 use crate::finding::Location;
+use crate::process::SourceText;
 use crate::source::FileId;
 use crate::yaml::{FieldPath, Target};
 
@@ -30,6 +32,46 @@ pub struct ObjectKey {
     pub name: String,
 }
 
+/// A ConfigMap's data, each value with its place (for `envFrom`, `configMapKeyRef` and
+/// configuration files mounted from it).
+#[derive(Debug, Clone)]
+pub struct ConfigMapEntry {
+    pub namespace: Option<String>,
+    pub name: String,
+    /// `data`, by key. Values longer than [`MAX_CONFIG_MAP_VALUE`] are left out (and listed
+    /// in `unread_keys`): no setting kubelint reads is that long.
+    pub data: BTreeMap<String, SourceText>,
+    /// Keys whose values kubelint did not keep: `binaryData` and oversized values.
+    pub unread_keys: Vec<String>,
+    /// `metadata.name`.
+    pub location: Location,
+}
+
+/// The largest ConfigMap value the index keeps, in bytes.
+pub const MAX_CONFIG_MAP_VALUE: usize = 64 * 1024;
+
+/// A Secret's keys; their values are never read.
+#[derive(Debug, Clone)]
+pub struct SecretEntry {
+    pub namespace: Option<String>,
+    pub name: String,
+    pub keys: Vec<String>,
+    pub location: Location,
+}
+
+/// The default limits a `LimitRange` gives containers of its namespace.
+#[derive(Debug, Clone)]
+pub struct LimitRangeDefaults {
+    pub namespace: Option<String>,
+    pub name: String,
+    /// `default.cpu` and where it is written.
+    pub cpu: Option<(Quantity, Location)>,
+    /// `default.memory` and where it is written.
+    pub memory: Option<(Quantity, Location)>,
+    /// `metadata.name`.
+    pub location: Location,
+}
+
 /// One object's contribution to the index.
 #[derive(Debug, Clone)]
 pub enum IndexEntry {
@@ -40,10 +82,108 @@ pub enum IndexEntry {
     /// A workload with an environment, for the cross-environment rules (SEMANTICS.md §E).
     Workload(Box<WorkloadSummary>),
     /// A LimitRange's container defaults (SEMANTICS.md §0.3).
-    LimitRange(Box<LimitRangeSummary>),
+    /// A LimitRange's container defaults by environment (SEMANTICS.md §0.3).
+    EnvLimitRange(Box<LimitRangeSummary>),
+    ConfigMap(ConfigMapEntry),
+    Secret(SecretEntry),
+    LimitRange(LimitRangeDefaults),
+}
+
+/// The keys of a Secret's `data` and `stringData`, read from the tree (Secrets are not
+/// decoded: their values never matter).
+fn secret_entry(object: &Object<'_, '_>) -> Option<IndexEntry> {
+    let doc = object.doc;
+    let mut keys = Vec::new();
+    for field in ["data", "stringData"] {
+        if let Some(map) = doc.get(object.root, field) {
+            keys.extend(
+                doc.entries(map)
+                    .into_iter()
+                    .filter_map(|(key, _)| doc.text(key).map(str::to_string)),
+            );
+        }
+    }
+    Some(IndexEntry::Secret(SecretEntry {
+        namespace: object.namespace().map(str::to_string),
+        name: object.name()?.to_string(),
+        keys,
+        location: object.locate(&FieldPath::keys(&["metadata", "name"]), Target::Value),
+    }))
+}
+
+fn config_map_entry(
+    object: &Object<'_, '_>,
+    config_map: &k8s_openapi::api::core::v1::ConfigMap,
+) -> Option<IndexEntry> {
+    let mut data = BTreeMap::new();
+    let mut unread_keys: Vec<String> = config_map
+        .binary_data
+        .iter()
+        .flatten()
+        .map(|(key, _)| key.clone())
+        .collect();
+    for (key, value) in config_map.data.iter().flatten() {
+        if value.len() > MAX_CONFIG_MAP_VALUE {
+            unread_keys.push(key.clone());
+            continue;
+        }
+        let path = FieldPath::keys(&["data"]).key(key.clone());
+        let span = object.doc.locate(object.root, &path, Target::Value).span;
+        data.insert(
+            key.clone(),
+            SourceText::new(object.file, span, value.clone()),
+        );
+    }
+    Some(IndexEntry::ConfigMap(ConfigMapEntry {
+        namespace: object.namespace().map(str::to_string),
+        name: object.name()?.to_string(),
+        data,
+        unread_keys,
+        location: object.locate(&FieldPath::keys(&["metadata", "name"]), Target::Value),
+    }))
+}
+
+fn limit_range_entry(
+    object: &Object<'_, '_>,
+    limit_range: &k8s_openapi::api::core::v1::LimitRange,
+) -> Option<IndexEntry> {
+    let (i, defaults) = limit_range
+        .spec
+        .as_ref()?
+        .limits
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.type_ == "Container")
+        .find_map(|(i, item)| Some((i, item.default.as_ref()?)))?;
+    let default = |resource: &'static str| {
+        let quantity = Quantity::parse_manifest_value(&defaults.get(resource)?.0).ok()?;
+        let path = FieldPath::keys(&["spec", "limits"])
+            .index(i)
+            .key("default")
+            .key(resource);
+        Some((quantity, object.locate(&path, Target::Value)))
+    };
+    Some(IndexEntry::LimitRange(LimitRangeDefaults {
+        namespace: object.namespace().map(str::to_string),
+        name: object.name()?.to_string(),
+        cpu: default("cpu"),
+        memory: default("memory"),
+        location: object.locate(&FieldPath::keys(&["metadata", "name"]), Target::Value),
+    }))
 }
 
 impl IndexEntry {
+    /// What the cross-environment rules need of `object`: a workload's summary when it has
+    /// an environment, a LimitRange's container defaults.
+    pub fn for_environments(object: &Object<'_, '_>) -> Option<IndexEntry> {
+        match &object.typed {
+            Typed::LimitRange(_) => {
+                summary::limit_range(object).map(|l| IndexEntry::EnvLimitRange(Box::new(l)))
+            }
+            _ => summary::workload(object).map(|w| IndexEntry::Workload(Box::new(w))),
+        }
+    }
+
     /// What the set pass needs to remember of `object`, if anything.
     pub fn of(object: &Object<'_, '_>) -> Option<IndexEntry> {
         let (min, max, target_kind, target_name, target_api) = match &object.typed {
@@ -69,12 +209,12 @@ impl IndexEntry {
                     &target.api_version,
                 )
             }
-            Typed::LimitRange(_) => {
-                return summary::limit_range(object).map(|l| IndexEntry::LimitRange(Box::new(l)));
+            Typed::ConfigMap(config_map) => return config_map_entry(object, config_map),
+            Typed::LimitRange(limit_range) => return limit_range_entry(object, limit_range),
+            Typed::Other if object.kind == "Secret" && object.api_version == "v1" => {
+                return secret_entry(object);
             }
-            _ => {
-                return summary::workload(object).map(|w| IndexEntry::Workload(Box::new(w)));
-            }
+            _ => return None,
         };
         // Only workloads of the apps group are associated (SEMANTICS.md §0.9).
         if target_api
@@ -107,12 +247,16 @@ type NamespaceInEnvironment = (Option<String>, Option<Arc<str>>);
 #[derive(Debug, Default)]
 pub struct ObjectIndex {
     autoscalers: HashMap<ObjectKey, Vec<Autoscaling>>,
+    /// By name; namespaces are compared on lookup.
+    config_maps: HashMap<String, Vec<ConfigMapEntry>>,
+    secrets: HashMap<String, Vec<SecretEntry>>,
+    limit_ranges: Vec<LimitRangeDefaults>,
     /// The directory of every file, by file id, to tell which objects belong together.
     dirs: Vec<PathBuf>,
     /// The environment of every file, by file id: objects of two environments never relate.
     file_environments: Vec<Option<Arc<str>>>,
     workloads: Vec<WorkloadSummary>,
-    limit_ranges: HashMap<NamespaceInEnvironment, Vec<LimitRangeSummary>>,
+    env_limit_ranges: HashMap<NamespaceInEnvironment, Vec<LimitRangeSummary>>,
     /// Computed on first use, once for every cross-environment rule.
     pairing: OnceLock<Pairing>,
 }
@@ -163,14 +307,102 @@ impl ObjectIndex {
                         .push(autoscaling);
                 }
                 IndexEntry::Workload(workload) => index.workloads.push(*workload),
-                IndexEntry::LimitRange(range) => index
-                    .limit_ranges
+                IndexEntry::EnvLimitRange(range) => index
+                    .env_limit_ranges
                     .entry((range.namespace.clone(), range.environment.clone()))
                     .or_default()
                     .push(*range),
+                IndexEntry::ConfigMap(entry) => {
+                    index
+                        .config_maps
+                        .entry(entry.name.clone())
+                        .or_default()
+                        .push(entry);
+                }
+                IndexEntry::Secret(entry) => {
+                    index
+                        .secrets
+                        .entry(entry.name.clone())
+                        .or_default()
+                        .push(entry);
+                }
+                IndexEntry::LimitRange(entry) => index.limit_ranges.push(entry),
             }
         }
         index
+    }
+
+    fn dir(&self, file: FileId) -> &Path {
+        self.dirs.get(file).map_or(Path::new(""), PathBuf::as_path)
+    }
+
+    /// Of `candidates` (with their namespaces and files), the one nearest to file `from` in
+    /// the namespace `namespace`. An object without a namespace matches any: Helm and
+    /// Kustomize output often leaves it to `kubectl apply -n`.
+    fn nearest<'i, T>(
+        &self,
+        candidates: impl IntoIterator<Item = &'i T>,
+        namespace: Option<&str>,
+        from: FileId,
+        place: impl Fn(&T) -> (Option<&str>, FileId),
+    ) -> Option<&'i T> {
+        candidates
+            .into_iter()
+            .filter_map(|candidate| {
+                let (their_namespace, file) = place(candidate);
+                if !self.same_environment(from, file) {
+                    return None;
+                }
+                let same_namespace = match (namespace, their_namespace) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                };
+                if !same_namespace {
+                    return None;
+                }
+                Some((
+                    relatedness(self.dir(from), self.dir(file))?,
+                    file,
+                    candidate,
+                ))
+            })
+            .min_by_key(|(distance, file, _)| (*distance, *file))
+            .map(|(_, _, candidate)| candidate)
+    }
+
+    /// The ConfigMap `name` that a workload in file `from` and `namespace` refers to.
+    pub fn config_map(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        from: FileId,
+    ) -> Option<&ConfigMapEntry> {
+        self.nearest(self.config_maps.get(name)?, namespace, from, |c| {
+            (c.namespace.as_deref(), c.location.file)
+        })
+    }
+
+    /// The Secret `name` that a workload in file `from` and `namespace` refers to.
+    pub fn secret(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        from: FileId,
+    ) -> Option<&SecretEntry> {
+        self.nearest(self.secrets.get(name)?, namespace, from, |s| {
+            (s.namespace.as_deref(), s.location.file)
+        })
+    }
+
+    /// The LimitRange that defaults the limits of containers of a workload in file `from`.
+    pub fn limit_range(
+        &self,
+        namespace: Option<&str>,
+        from: FileId,
+    ) -> Option<&LimitRangeDefaults> {
+        self.nearest(&self.limit_ranges, namespace, from, |l| {
+            (l.namespace.as_deref(), l.location.file)
+        })
     }
 
     /// The HPA that scales the workload written in file `from`: the nearest one by directory
@@ -212,12 +444,12 @@ impl ObjectIndex {
     }
 
     /// The Container LimitRanges of a namespace in an environment.
-    pub fn limit_ranges(
+    pub fn env_limit_ranges(
         &self,
         namespace: Option<&str>,
         environment: Option<&Arc<str>>,
     ) -> &[LimitRangeSummary] {
-        self.limit_ranges
+        self.env_limit_ranges
             .get(&(namespace.map(str::to_string), environment.cloned()))
             .map_or(&[], Vec::as_slice)
     }

@@ -1,11 +1,19 @@
 //! The rule framework: the [`Rule`] trait, the registry, and rule metadata read from
 //! `rules/<rule-id>.md`, the single source of each rule's documentation.
 
+pub mod celery_child_recycling_missing;
+pub mod celery_max_memory_per_child_ineffective;
 pub mod env_limit_below_peer_request;
 pub mod env_pairing_ambiguous;
 pub mod env_replicas_far_below;
 pub mod env_resources_far_below;
 pub mod env_resources_missing;
+pub mod gunicorn_boot_timeout_risk;
+pub mod gunicorn_jitter_without_max_requests;
+pub mod gunicorn_max_requests_jitter_small;
+pub mod gunicorn_max_requests_missing;
+pub mod gunicorn_max_requests_without_jitter;
+pub mod gunicorn_workers_exceed_cpu_limit;
 pub mod invalid_object;
 pub mod resources_cpu_no_milli_suffix;
 pub mod resources_limit_below_request;
@@ -14,6 +22,11 @@ pub mod resources_memory_milli_suffix;
 pub mod resources_quantity_invalid;
 pub mod resources_requests_missing;
 pub mod rollout_surge_scarce_resource;
+pub mod uvicorn_max_requests_missing;
+pub mod uvicorn_max_requests_single_process;
+pub mod uvicorn_max_requests_without_jitter;
+pub mod uwsgi_max_requests_without_delta;
+pub mod uwsgi_recycling_missing;
 pub mod yaml_syntax;
 
 use std::any::Any;
@@ -145,11 +158,19 @@ pub struct Registry {
 
 /// The one list of all rules.
 const RULES: &[&dyn Rule] = &[
+    &celery_child_recycling_missing::CeleryChildRecyclingMissing,
+    &celery_max_memory_per_child_ineffective::CeleryMaxMemoryPerChildIneffective,
     &env_limit_below_peer_request::EnvLimitBelowPeerRequest,
     &env_pairing_ambiguous::EnvPairingAmbiguous,
     &env_replicas_far_below::EnvReplicasFarBelow,
     &env_resources_far_below::EnvResourcesFarBelow,
     &env_resources_missing::EnvResourcesMissing,
+    &gunicorn_boot_timeout_risk::GunicornBootTimeoutRisk,
+    &gunicorn_jitter_without_max_requests::GunicornJitterWithoutMaxRequests,
+    &gunicorn_max_requests_jitter_small::GunicornMaxRequestsJitterSmall,
+    &gunicorn_max_requests_missing::GunicornMaxRequestsMissing,
+    &gunicorn_max_requests_without_jitter::GunicornMaxRequestsWithoutJitter,
+    &gunicorn_workers_exceed_cpu_limit::GunicornWorkersExceedCpuLimit,
     &invalid_object::InvalidObject,
     &resources_cpu_no_milli_suffix::ResourcesCpuNoMilliSuffix,
     &resources_limit_below_request::ResourcesLimitBelowRequest,
@@ -158,6 +179,11 @@ const RULES: &[&dyn Rule] = &[
     &resources_quantity_invalid::ResourcesQuantityInvalid,
     &resources_requests_missing::ResourcesRequestsMissing,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
+    &uvicorn_max_requests_missing::UvicornMaxRequestsMissing,
+    &uvicorn_max_requests_single_process::UvicornMaxRequestsSingleProcess,
+    &uvicorn_max_requests_without_jitter::UvicornMaxRequestsWithoutJitter,
+    &uwsgi_max_requests_without_delta::UwsgiMaxRequestsWithoutDelta,
+    &uwsgi_recycling_missing::UwsgiRecyclingMissing,
     &yaml_syntax::YamlSyntax,
 ];
 

@@ -78,7 +78,7 @@ impl Rule for ResourcesMemoryLimitMissing {
             return;
         };
         let defaulted = index
-            .limit_ranges(
+            .env_limit_ranges(
                 candidate.object.namespace.as_deref(),
                 candidate.environment.as_ref(),
             )

@@ -68,7 +68,7 @@ impl Rule for ResourcesRequestsMissing {
             return;
         };
         let defaulted = index
-            .limit_ranges(
+            .env_limit_ranges(
                 candidate.object.namespace.as_deref(),
                 candidate.environment.as_ref(),
             )
