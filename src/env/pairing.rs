@@ -334,6 +334,7 @@ mod tests {
             has_replicas: true,
             replicas_location: nowhere(),
             containers: Vec::new(),
+            pod: None,
         }
     }
 

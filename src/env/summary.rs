@@ -11,7 +11,9 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity as ApiQuantity;
 use crate::finding::{Location, ObjectRef};
 use crate::k8s::quantity::Quantity;
 use crate::k8s::{Object, Typed};
+use crate::process::PodFacts;
 use crate::source::FileId;
+use crate::workers::checks::may_run_a_server;
 use crate::yaml::{FieldPath, Target};
 
 /// The annotation that names a workload's logical identity across environments.
@@ -68,6 +70,9 @@ pub struct WorkloadSummary {
     pub has_replicas: bool,
     pub replicas_location: Location,
     pub containers: Vec<ContainerSummary>,
+    /// The pod as written, when a container may run an application server: the worker
+    /// counts are resolved from it in the set pass (`env-memory-per-worker-far-below`).
+    pub pod: Option<Box<PodFacts>>,
 }
 
 impl WorkloadSummary {
@@ -233,6 +238,10 @@ pub fn workload(object: &Object<'_, '_>) -> Option<WorkloadSummary> {
         has_replicas: replicas.is_some(),
         replicas_location: object.locate(&replicas_path, Target::Value),
         containers,
+        pod: may_run_a_server(object)
+            .then(|| PodFacts::capture(object))
+            .flatten()
+            .map(Box::new),
     })
 }
 

@@ -4,6 +4,7 @@
 pub mod celery_child_recycling_missing;
 pub mod celery_max_memory_per_child_ineffective;
 pub mod env_limit_below_peer_request;
+pub mod env_memory_per_worker_far_below;
 pub mod env_pairing_ambiguous;
 pub mod env_replicas_far_below;
 pub mod env_resources_far_below;
@@ -161,6 +162,7 @@ const RULES: &[&dyn Rule] = &[
     &celery_child_recycling_missing::CeleryChildRecyclingMissing,
     &celery_max_memory_per_child_ineffective::CeleryMaxMemoryPerChildIneffective,
     &env_limit_below_peer_request::EnvLimitBelowPeerRequest,
+    &env_memory_per_worker_far_below::EnvMemoryPerWorkerFarBelow,
     &env_pairing_ambiguous::EnvPairingAmbiguous,
     &env_replicas_far_below::EnvReplicasFarBelow,
     &env_resources_far_below::EnvResourcesFarBelow,
