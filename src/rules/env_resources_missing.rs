@@ -1,6 +1,8 @@
 //! `env-resources-missing` (SEMANTICS.md §E.5): a request or limit that other environments
 //! set for the same container and this one leaves out (after LimitRange defaults).
 
+use std::collections::HashSet;
+
 use super::{Rule, SetContext};
 use crate::env::compare::{
     Effective, Side, container_label, effective, finding, groups, paired_containers,
@@ -34,6 +36,18 @@ impl Rule for EnvResourcesMissing {
     }
 
     fn check_set(&self, index: &ObjectIndex, cx: &mut SetContext<'_>) {
+        // An environment where no container of any workload sets any request or limit has
+        // them removed on purpose (a local or CI cluster, e.g. a Kustomize component that
+        // strips resources): not a value left behind.
+        let mut sizes_anything: HashSet<(&str, &str)> = HashSet::new();
+        for w in index.workloads() {
+            if w.containers
+                .iter()
+                .any(|c| !c.requests.is_empty() || !c.limits.is_empty())
+            {
+                sizes_anything.insert((&w.scope, &w.environment));
+            }
+        }
         let mut found = Vec::new();
         for group in groups(index, cx.config) {
             for container in paired_containers(&group) {
@@ -68,7 +82,7 @@ impl Rule for EnvResourcesMissing {
                     }
                 }
                 for ((w, c), fields) in container.members.iter().zip(missing) {
-                    if fields.is_empty() {
+                    if fields.is_empty() || !sizes_anything.contains(&(&w.scope, &w.environment)) {
                         continue;
                     }
                     found.push(report(w, c, container.init, &fields));
