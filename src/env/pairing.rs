@@ -91,32 +91,37 @@ fn common_affixes(names: &BTreeSet<&str>) -> (String, String) {
     if names.len() < 2 {
         return (String::new(), String::new());
     }
-    let shortest = names.iter().map(|n| n.len()).min().unwrap_or(0);
-    let first = names.iter().next().copied().unwrap_or("");
-    let mut prefix = String::new();
-    for (i, c) in first.char_indices() {
-        if i >= shortest || !names.iter().all(|n| n[i..].starts_with(c)) {
-            break;
-        }
-        if c == '-' && names.iter().all(|n| n.len() > i + 1) {
-            prefix = first[..=i].to_string();
-        }
-    }
-    let mut suffix = String::new();
-    for (back, c) in first.chars().rev().enumerate() {
-        let at = first.len() - back - c.len_utf8();
-        if back >= shortest
-            || !names
-                .iter()
-                .all(|n| n.len() > back && n[..n.len() - back].ends_with(c))
-        {
-            break;
-        }
-        if c == '-' && names.iter().all(|n| n.len() > back + 1 + prefix.len()) {
-            suffix = first[at..].to_string();
-        }
-    }
-    (prefix, suffix)
+    // Compared as bytes: a `-` is always a character boundary in UTF-8, so cutting there
+    // never splits a character, whatever the names hold.
+    let all: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
+    let shortest = all.iter().map(|n| n.len()).min().unwrap_or(0);
+    let first = all[0];
+    let common_prefix = (0..shortest)
+        .take_while(|&i| all.iter().all(|n| n[i] == first[i]))
+        .count();
+    // The last `-` of the common prefix that leaves something of every name.
+    let prefix_end = (0..common_prefix)
+        .rev()
+        .find(|&i| first[i] == b'-' && all.iter().all(|n| n.len() > i + 1))
+        .map_or(0, |i| i + 1);
+    let common_suffix = (0..shortest)
+        .take_while(|&back| {
+            all.iter()
+                .all(|n| n[n.len() - 1 - back] == first[first.len() - 1 - back])
+        })
+        .count();
+    let suffix_len = (0..common_suffix)
+        .rev()
+        .find(|&back| {
+            first[first.len() - 1 - back] == b'-'
+                && all.iter().all(|n| n.len() > back + 1 + prefix_end)
+        })
+        .map_or(0, |back| back + 1);
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (
+        text(&first[..prefix_end]),
+        text(&first[first.len() - suffix_len..]),
+    )
 }
 
 fn base_name(workload: &WorkloadSummary, affixes: &(String, String)) -> String {
@@ -511,6 +516,29 @@ mod tests {
             common_affixes(&set(&["api"])),
             (String::new(), String::new())
         );
+    }
+
+    proptest::proptest! {
+        /// Any names (Unicode included), any environments: pairing never panics, and every
+        /// group has one workload per environment.
+        #[test]
+        fn pairing_never_panics(
+            names in proptest::collection::vec(("\\PC{0,12}", 0_usize..3, proptest::option::of("\\PC{0,8}")), 0..12)
+        ) {
+            let envs = ["dev", "staging", "prod"];
+            let workloads: Vec<WorkloadSummary> = names
+                .iter()
+                .map(|(name, env, instance)| {
+                    let mut w = workload(envs[*env], "Deployment", None, name);
+                    w.instance = instance.clone();
+                    w
+                })
+                .collect();
+            let pairing = pair(&workloads, &[]);
+            for group in &pairing.groups {
+                proptest::prop_assert!(one_per_environment(&group.members, &workloads));
+            }
+        }
     }
 
     #[test]

@@ -245,7 +245,7 @@ pub fn build(index: &ObjectIndex, config: &Config, findings: &[Finding]) -> EnvT
     EnvTable {
         environments,
         rows,
-        unpaired: index.workloads().len() - paired - ambiguous,
+        unpaired: index.workloads().len().saturating_sub(paired + ambiguous),
     }
 }
 
