@@ -281,3 +281,33 @@ fn real_renders_find_the_environment_left_behind() {
         ]
     );
 }
+
+/// The same object (kind, namespace, name, document) is in every environment's render: only
+/// the environment left behind is marked.
+#[test]
+fn envs_table_marks_only_the_environment_that_fires() {
+    let table = table("testdata/real-renders/notification-manifests");
+    assert_eq!(table.environments, ["dev", "staging", "production"]);
+    let row = table
+        .rows
+        .iter()
+        .find(|r| r.container == "cloudwatch-agent")
+        .expect("cloudwatch-agent is paired");
+    let limit = row
+        .fields
+        .iter()
+        .find(|f| f.field == "limits.memory")
+        .unwrap();
+    let marked: Vec<(&str, bool)> = limit
+        .cells
+        .iter()
+        .map(|c| (c.value.as_str(), c.severity.is_some()))
+        .collect();
+    assert_eq!(
+        marked,
+        [("200Mi", true), ("1000Mi", false), ("1000Mi", false)]
+    );
+    let mut out = Vec::new();
+    envs_table::write_plain(&table, Marking::Markers, &mut out).unwrap();
+    insta::assert_snapshot!(String::from_utf8(out).unwrap());
+}

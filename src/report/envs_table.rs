@@ -113,11 +113,16 @@ pub fn build(index: &ObjectIndex, config: &Config, findings: &[Finding]) -> EnvT
     let configured: Vec<String> = config.environments.iter().map(|e| e.name.clone()).collect();
     let pairing = index.pairing(&configured);
     let environments: Vec<String> = pairing.environments.iter().map(|e| e.to_string()).collect();
-    let mut marks: HashMap<(&ObjectRef, &str), (Severity, Vec<&'static str>)> = HashMap::new();
+    // By environment too: the same object (kind, namespace, name, document) is often in
+    // every environment's render.
+    let mut marks: HashMap<(&str, &ObjectRef, &str), (Severity, Vec<&'static str>)> =
+        HashMap::new();
     for finding in findings.iter().filter(|f| TABLE_RULES.contains(&f.rule)) {
-        if let (Some(object), Some(path)) = (&finding.object, &finding.path) {
+        if let (Some(environment), Some(object), Some(path)) =
+            (&finding.environment, &finding.object, &finding.path)
+        {
             let mark = marks
-                .entry((object, path.as_str()))
+                .entry((environment.as_str(), object, path.as_str()))
                 .or_insert((finding.severity, Vec::new()));
             mark.0 = mark.0.max(finding.severity);
             if !mark.1.contains(&finding.rule) {
@@ -198,7 +203,9 @@ pub fn build(index: &ObjectIndex, config: &Config, findings: &[Finding]) -> EnvT
                     };
                     let mut cell = cell_of(effective(index, w, c, side, resource));
                     let path = field_path(c, side, resource);
-                    if let Some((severity, rules)) = marks.get(&(&w.object, path.as_str())) {
+                    if let Some((severity, rules)) =
+                        marks.get(&(w.environment.as_ref(), &w.object, path.as_str()))
+                    {
                         cell.severity = Some(*severity);
                         cell.rules.clone_from(rules);
                     }
@@ -207,7 +214,8 @@ pub fn build(index: &ObjectIndex, config: &Config, findings: &[Finding]) -> EnvT
                     let container_path = format!("{}.resources", c.path);
                     if cell.value == "-"
                         && !(side == Side::Limits && resource == "cpu")
-                        && let Some(mark) = marks.get(&(&w.object, container_path.as_str()))
+                        && let Some(mark) =
+                            marks.get(&(w.environment.as_ref(), &w.object, container_path.as_str()))
                     {
                         missing_marks.push((i, mark.clone()));
                     }
@@ -229,6 +237,15 @@ pub fn build(index: &ObjectIndex, config: &Config, findings: &[Finding]) -> EnvT
                     field: format!("{side}.{resource}"),
                     cells,
                 });
+            }
+            // A container without any request or limit anywhere has nothing to compare.
+            let sized = fields
+                .iter()
+                .filter(|f| f.field.contains('.'))
+                .flat_map(|f| &f.cells)
+                .any(|c| !c.value.is_empty() && c.value != "-");
+            if !sized {
+                continue;
             }
             fields.push(replicas.clone());
             rows.push(Row {
