@@ -26,8 +26,6 @@ pub const RATIO_OK_ANNOTATION: &str = "kubelint.io/env-ratio-ok";
 pub struct Value {
     pub quantity: Quantity,
     pub location: Location,
-    /// The field path (`spec.template.spec.containers[0].resources.limits.memory`).
-    pub path: String,
 }
 
 /// One container's resources.
@@ -112,16 +110,8 @@ fn quantities(
         .flatten()
         .filter_map(|(resource, value)| {
             let quantity = Quantity::parse_manifest_value(&value.0).ok()?;
-            let path = path.clone().key(resource.clone());
-            let location = object.locate(&path, Target::Value);
-            Some((
-                resource.clone(),
-                Value {
-                    quantity,
-                    location,
-                    path: path.to_string(),
-                },
-            ))
+            let location = object.locate(&path.clone().key(resource.clone()), Target::Value);
+            Some((resource.clone(), Value { quantity, location }))
         })
         .collect()
 }
