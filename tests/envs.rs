@@ -311,3 +311,45 @@ fn envs_table_marks_only_the_environment_that_fires() {
     envs_table::write_plain(&table, Marking::Markers, &mut out).unwrap();
     insta::assert_snapshot!(String::from_utf8(out).unwrap());
 }
+
+/// Sizes named in the configuration: a smaller size below a larger one is by design; a larger
+/// size below a smaller one was left behind.
+#[test]
+fn sizes_report_only_a_larger_size_below_a_smaller_one() {
+    let config = Config::parse(
+        ".kubelint.yaml",
+        "environments:\n  - {name: s, path: testdata/envs/sizes/s.yaml}\n  - {name: xl, path: testdata/envs/sizes/xl.yaml}\n",
+    )
+    .unwrap();
+    let discovered = discover(
+        &[repo().join("testdata/envs/sizes")],
+        &WalkOptions::default(),
+    );
+    let options = LintOptions {
+        jobs: Some(1),
+        select: vec!["env-resources-far-below".into()],
+        ..LintOptions::default()
+    };
+    let (report, _) = lint_with_index(&discovered.inputs, None, &config, &options);
+    let found: Vec<(&str, &str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.environment.as_deref().unwrap_or(""),
+                f.object
+                    .as_ref()
+                    .and_then(|o| o.name.as_deref())
+                    .unwrap_or(""),
+                f.related[0].message.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("xl", "indexer", "s: requests.memory=4Gi"),
+            ("xl", "indexer", "s: limits.memory=4Gi"),
+        ]
+    );
+}

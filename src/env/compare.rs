@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
+use super::pairing::SIZES;
 use super::summary::{ContainerSummary, Value, WorkloadSummary};
 use crate::config::Config;
 use crate::finding::{Finding, Location, Severity};
@@ -171,6 +172,20 @@ pub fn field_path(c: &ContainerSummary, side: Side, resource: &str) -> String {
     format!("{}.resources.{side}.{resource}", c.path)
 }
 
+/// Whether environment `own` is compared with peer environment `peer`. Sizes (xs … xl) are
+/// smaller than larger sizes by design: a size is compared only with smaller sizes, so what is
+/// reported is a larger size below a smaller one. Any other pair of environments is compared.
+pub fn compared_with(own: &str, peer: &str) -> bool {
+    if own == peer {
+        return false;
+    }
+    let size = |name: &str| SIZES.iter().position(|s| *s == name);
+    match (size(own), size(peer)) {
+        (Some(own), Some(peer)) => peer < own,
+        _ => true,
+    }
+}
+
 /// `container c` or `init container c`, for messages.
 pub fn container_label(name: &str, init: bool) -> String {
     if init {
@@ -220,4 +235,27 @@ pub fn finding(
     finding.path = path.map(str::to_string);
     finding.environment = Some(w.environment.to_string());
     finding
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_compare_only_with_smaller_sizes() {
+        assert!(compared_with("xl", "s"));
+        assert!(!compared_with("s", "xl"));
+        assert!(!compared_with("m", "m"));
+        assert!(compared_with("dev", "prod"));
+        assert!(compared_with("prod", "dev"));
+        assert!(compared_with("s", "prod"));
+    }
+
+    #[test]
+    fn percentages_never_round_up_to_a_threshold() {
+        assert_eq!(percent(0.25), "25%");
+        assert_eq!(percent(0.2499), "24.9%");
+        assert_eq!(percent(0.125), "12.5%");
+        assert_eq!(percent(0.0625), "6.2%");
+    }
 }

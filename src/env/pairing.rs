@@ -68,10 +68,12 @@ pub struct Pairing {
     pub environments: Vec<Arc<str>>,
 }
 
+/// T-shirt sizes used as environments, smallest first.
+pub const SIZES: [&str; 8] = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"];
+
 /// Display order of environments: configured order first, then the usual promotion order
 /// (dev … prod), then sizes (xs … xl), then by name.
 pub fn environment_rank(name: &str, configured: &[String]) -> (usize, usize, String) {
-    const SIZES: [&str; 8] = ["xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"];
     if let Some(i) = configured.iter().position(|c| c == name) {
         return (0, i, String::new());
     }

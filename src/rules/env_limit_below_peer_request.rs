@@ -4,7 +4,8 @@
 
 use super::{Rule, SetContext};
 use crate::env::compare::{
-    Side, container_label, effective, field_path, finding, groups, is_bytes, paired_containers,
+    Side, compared_with, container_label, effective, field_path, finding, groups, is_bytes,
+    paired_containers,
 };
 use crate::finding::Severity;
 use crate::k8s::ObjectIndex;
@@ -49,7 +50,7 @@ impl Rule for EnvLimitBelowPeerRequest {
                         let peer = container
                             .members
                             .iter()
-                            .filter(|(p, _)| p.environment != w.environment)
+                            .filter(|(p, _)| compared_with(&w.environment, &p.environment))
                             .filter_map(|(p, pc)| {
                                 effective(index, p, pc, Side::Requests, resource).map(|r| (*p, r))
                             })

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use super::{Rule, SetContext};
 use crate::env::Environments;
 use crate::env::compare::{
-    Effective, Side, container_label, effective, field_path, finding, groups, paired_containers,
-    percent,
+    Effective, Side, compared_with, container_label, effective, field_path, finding, groups,
+    paired_containers, percent,
 };
 use crate::env::summary::WorkloadSummary;
 use crate::finding::{Location, Severity};
@@ -97,7 +97,7 @@ impl Rule for EnvMemoryPerWorkerFarBelow {
                     }
                     let Some(peer) = shares
                         .iter()
-                        .filter(|p| p.workload.environment != *env)
+                        .filter(|p| compared_with(env, &p.workload.environment))
                         .max_by(|a, b| a.per_worker().total_cmp(&b.per_worker()))
                     else {
                         continue;

@@ -4,7 +4,7 @@
 //! environment.
 
 use super::{Rule, SetContext};
-use crate::env::compare::{finding, groups, percent};
+use crate::env::compare::{compared_with, finding, groups, percent};
 use crate::env::summary::WorkloadSummary;
 use crate::finding::{Location, Severity};
 use crate::k8s::{ObjectIndex, ObjectKey};
@@ -67,7 +67,7 @@ impl Rule for EnvReplicasFarBelow {
                 let env = &w.environment;
                 let autoscaled_peer = floors
                     .iter()
-                    .find(|(p, f)| p.environment != *env && f.autoscaled);
+                    .find(|(p, f)| compared_with(env, &p.environment) && f.autoscaled);
                 let (message, peer, peer_floor) = match autoscaled_peer {
                     Some((peer, peer_floor)) if !own.autoscaled => (
                         format!(
@@ -85,7 +85,7 @@ impl Rule for EnvReplicasFarBelow {
                     _ => {
                         let Some((peer, peer_floor)) = floors
                             .iter()
-                            .filter(|(p, _)| p.environment != *env)
+                            .filter(|(p, _)| compared_with(env, &p.environment))
                             .max_by_key(|(_, f)| f.replicas)
                         else {
                             continue;

@@ -5,8 +5,8 @@
 use super::{Rule, SetContext};
 use crate::env::Environments;
 use crate::env::compare::{
-    Side, container_label, effective, field_path, finding, groups, paired_containers, percent,
-    scaled,
+    Side, compared_with, container_label, effective, field_path, finding, groups,
+    paired_containers, percent, scaled,
 };
 use crate::finding::Severity;
 use crate::k8s::ObjectIndex;
@@ -60,7 +60,7 @@ impl Rule for EnvResourcesFarBelow {
                             }
                             let Some((peer, peer_value)) = values
                                 .iter()
-                                .filter(|(p, _, _)| p.environment != w.environment)
+                                .filter(|(p, _, _)| compared_with(&w.environment, &p.environment))
                                 .map(|(p, _, v)| (p, v))
                                 .max_by(|a, b| a.1.quantity().cmp(b.1.quantity()))
                             else {
