@@ -9,8 +9,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::engine::{LintOptions, lint};
+use crate::engine::{LintOptions, lint, lint_with_index};
+use crate::env::{EnvironmentSpec, Environments};
 use crate::finding::Severity;
+use crate::report::envs_table::{self, Marking, TABLE_RULES};
 use crate::report::{self, human::HumanOptions, rule_url};
 use crate::rules::registry;
 use crate::walk::{Input, WalkOptions, discover};
@@ -41,6 +43,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Human)]
         format: ListFormat,
     },
+    /// The cross-environment table: each workload's cpu/memory requests and limits and
+    /// replicas per environment, with the values that fire a rule marked.
+    Envs(EnvsArgs),
     /// Print a rule's documentation.
     Explain {
         /// The rule id, e.g. rollout-surge-scarce-resource.
@@ -76,6 +81,35 @@ pub struct CheckArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Files matching PATH_OR_GLOB belong to environment NAME (repeatable; adds to the
+    /// configuration's `environments`).
+    #[arg(long = "env", value_name = "NAME=PATH_OR_GLOB", value_parser = EnvironmentSpec::parse_flag)]
+    pub environments: Vec<EnvironmentSpec>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EnvsArgs {
+    /// Files and directories to read; `-` reads stdin.
+    pub paths: Vec<PathBuf>,
+    /// A table (coloured on a terminal), JSON, or Markdown for a pull-request comment.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    /// The configuration file (default: .kubelint.yaml in the working directory or above).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Skip files and directories matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Files matching PATH_OR_GLOB belong to environment NAME (repeatable).
+    #[arg(long = "env", value_name = "NAME=PATH_OR_GLOB", value_parser = EnvironmentSpec::parse_flag)]
+    pub environments: Vec<EnvironmentSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,6 +147,7 @@ impl FailOn {
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => check(args),
+        Command::Envs(args) => envs(args),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule } => explain(&rule),
     };
@@ -124,8 +159,10 @@ fn fail(message: impl std::fmt::Display) -> u8 {
     EXIT_ERROR
 }
 
-fn check(args: CheckArgs) -> u8 {
-    let config_path = match &args.config {
+/// The configuration from `--config` or found upward, with `--env` entries added; the exit
+/// code when it cannot be read.
+fn load_config(path: Option<&PathBuf>, environments: &[EnvironmentSpec]) -> Result<Config, u8> {
+    let config_path = match path {
         Some(path) => Some(path.clone()),
         None => std::env::current_dir()
             .ok()
@@ -147,47 +184,126 @@ fn check(args: CheckArgs) -> u8 {
                 "kubelint: error: {}: {}\n{rendered}",
                 error.position, error.message
             );
-            return EXIT_ERROR;
+            return Err(EXIT_ERROR);
         }
+    };
+    let mut config = config;
+    config.environments.extend(environments.iter().cloned());
+    if let Err(message) = Environments::new(&config.environments) {
+        return Err(fail(message));
+    }
+    Ok(config)
+}
+
+/// What to read: the inputs, stdin's text if `-` is one of them, and the paths that could
+/// not be read (reported, not fatal).
+struct Inputs {
+    inputs: Vec<Input>,
+    stdin: Option<String>,
+    errors: Vec<String>,
+}
+
+/// The inputs under `paths` (default `.`).
+fn inputs(paths: &[PathBuf], config: &Config, exclude: &[String]) -> Result<Inputs, u8> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let walk = WalkOptions {
+        excludes: config.exclude.iter().chain(exclude).cloned().collect(),
+        ..WalkOptions::default()
+    };
+    let discovered = discover(&paths, &walk);
+    if let Some(fatal) = discovered.errors.iter().find(|e| e.is_fatal()) {
+        return Err(fail(fatal));
+    }
+    let stdin = if discovered.inputs.contains(&Input::Stdin) {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            return Err(fail(format!("-: cannot read stdin: {e}")));
+        }
+        Some(text)
+    } else {
+        None
+    };
+    let errors = discovered.errors.iter().map(ToString::to_string).collect();
+    Ok(Inputs {
+        inputs: discovered.inputs,
+        stdin,
+        errors,
+    })
+}
+
+fn envs(args: EnvsArgs) -> u8 {
+    let config = match load_config(args.config.as_ref(), &args.environments) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let Inputs {
+        inputs,
+        stdin,
+        errors: walk_errors,
+    } = match inputs(&args.paths, &config, &args.exclude) {
+        Ok(found) => found,
+        Err(code) => return code,
+    };
+    let options = LintOptions {
+        jobs: None,
+        select: TABLE_RULES.iter().map(|r| r.to_string()).collect(),
+        ignore: Vec::new(),
+    };
+    let (report, index) = lint_with_index(&inputs, stdin.as_deref(), &config, &options);
+    let table = envs_table::build(&index, &config, &report.findings);
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        TableFormat::Table => {
+            let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let marking = if colour {
+                Marking::Colour
+            } else {
+                Marking::Markers
+            };
+            envs_table::write_plain(&table, marking, &mut out)
+        }
+        TableFormat::Json => envs_table::write_json(&table, &mut out),
+        TableFormat::Markdown => envs_table::write_markdown(&table, &mut out),
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        return fail(format!("cannot write the table: {e}"));
+    }
+    let mut code = EXIT_CLEAN;
+    for error in walk_errors.iter().chain(&report.errors) {
+        eprintln!("kubelint: error: {error}");
+        code = EXIT_ERROR;
+    }
+    code
+}
+
+fn check(args: CheckArgs) -> u8 {
+    let config = match load_config(args.config.as_ref(), &args.environments) {
+        Ok(config) => config,
+        Err(code) => return code,
     };
     for id in args.select.iter().chain(&args.ignore) {
         if registry().get(id).is_none() {
             return fail(format!("unknown rule `{id}` (see `kubelint rules`)"));
         }
     }
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let walk = WalkOptions {
-        excludes: config
-            .exclude
-            .iter()
-            .chain(&args.exclude)
-            .cloned()
-            .collect(),
-        ..WalkOptions::default()
-    };
-    let discovered = discover(&paths, &walk);
-    if let Some(fatal) = discovered.errors.iter().find(|e| e.is_fatal()) {
-        return fail(fatal);
-    }
-    let stdin = if discovered.inputs.contains(&Input::Stdin) {
-        let mut text = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            return fail(format!("-: cannot read stdin: {e}"));
-        }
-        Some(text)
-    } else {
-        None
+    let Inputs {
+        inputs,
+        stdin,
+        errors: walk_errors,
+    } = match inputs(&args.paths, &config, &args.exclude) {
+        Ok(found) => found,
+        Err(code) => return code,
     };
     let options = LintOptions {
         jobs: args.jobs,
         select: args.select.clone(),
         ignore: args.ignore.clone(),
     };
-    let report = lint(&discovered.inputs, stdin.as_deref(), &config, &options);
+    let report = lint(&inputs, stdin.as_deref(), &config, &options);
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => match std::fs::File::create(path) {
             Ok(file) => Box::new(std::io::BufWriter::new(file)),
@@ -216,12 +332,7 @@ fn check(args: CheckArgs) -> u8 {
         (Some(worst), Some(threshold)) if worst >= threshold => EXIT_FINDINGS,
         _ => EXIT_CLEAN,
     };
-    for error in discovered
-        .errors
-        .iter()
-        .map(ToString::to_string)
-        .chain(report.errors.iter().cloned())
-    {
+    for error in walk_errors.iter().chain(&report.errors) {
         eprintln!("kubelint: error: {error}");
         code = EXIT_ERROR;
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Deserialize;
 
+use crate::env::{EnvironmentSpec, Environments, Ratio};
 use crate::finding::Severity;
 use crate::process::NumericPython;
 use crate::yaml::{Document, Loaded, Loader, NodeId, from_node};
@@ -92,8 +93,44 @@ pub struct Config {
     pub exclude: Vec<String>,
     #[serde(default)]
     pub capacity: Capacity,
+    /// Environments by path (SEMANTICS.md §E.1); `--env` adds to them.
+    #[serde(default)]
+    pub environments: Vec<EnvironmentSpec>,
+    #[serde(default)]
+    pub thresholds: Thresholds,
     #[serde(default)]
     pub assumptions: Assumptions,
+}
+
+/// Ratios of the cross-environment rules (SEMANTICS.md §0.11, §E.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Thresholds {
+    /// Warn when a value is below this ratio of the largest other environment's.
+    #[serde(default = "Thresholds::default_far_below")]
+    pub env_far_below_ratio: Ratio,
+    /// An error below this ratio.
+    #[serde(default = "Thresholds::default_far_below_error")]
+    pub env_far_below_error_ratio: Ratio,
+}
+
+impl Thresholds {
+    fn default_far_below() -> Ratio {
+        Ratio(0.5)
+    }
+
+    fn default_far_below_error() -> Ratio {
+        Ratio(0.25)
+    }
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            env_far_below_ratio: Thresholds::default_far_below(),
+            env_far_below_error_ratio: Thresholds::default_far_below_error(),
+        }
+    }
 }
 
 /// A configuration file kubelint cannot use, with the place that says why.
@@ -190,6 +227,9 @@ impl Config {
                     format!("invalid exclude glob `{pattern}`: {e}"),
                 ));
             }
+        }
+        if let Err(message) = Environments::new(&config.environments) {
+            return Err(error_at(0, 0, message));
         }
         Ok(config)
     }

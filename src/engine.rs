@@ -2,12 +2,14 @@
 //! the set pass over the small summaries every file left behind, and sort.
 
 use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::config::{Config, RuleLevel};
+use crate::env::Environments;
 use crate::finding::{Finding, ObjectRef};
 use crate::k8s::index::IndexEntry;
 use crate::k8s::object::{Object, decode_object};
@@ -41,6 +43,13 @@ struct FileOutcome {
     findings: Vec<Finding>,
     deferred: Vec<Deferred>,
     index: Vec<IndexEntry>,
+    /// The file's environment, if its path names one.
+    environment: Option<Arc<str>>,
+    /// Where workloads of this file pair (see [`Environments::locate_file`]).
+    environment_scope: Arc<str>,
+    /// Environment and origin of each object that has either, to fill in the findings of the
+    /// set pass.
+    identities: Vec<(ObjectRef, Option<Arc<str>>, Option<String>)>,
     documents: usize,
     objects: usize,
     error: Option<String>,
@@ -53,6 +62,19 @@ pub fn lint(
     config: &Config,
     options: &LintOptions,
 ) -> Report {
+    lint_with_index(inputs, stdin, config, options).0
+}
+
+/// [`lint`], also returning the set pass's index (the cross-environment table reads it).
+pub fn lint_with_index(
+    inputs: &[Input],
+    stdin: Option<&str>,
+    config: &Config,
+    options: &LintOptions,
+) -> (Report, ObjectIndex) {
+    // The configuration was validated when it was read; an invalid one built in code
+    // falls back to discovery.
+    let environments = Environments::new(&config.environments).unwrap_or_default();
     let active: Vec<&RuleEntry> = registry()
         .entries()
         .iter()
@@ -70,7 +92,7 @@ pub fn lint(
                     }
                     _ => false,
                 };
-                lint_input(id, input, stdin, config, &active, is_patch)
+                lint_input(id, input, stdin, config, &environments, &active, is_patch)
             })
             .collect::<Vec<_>>()
     };
@@ -98,6 +120,7 @@ fn lint_input(
     input: &Input,
     stdin: Option<&str>,
     config: &Config,
+    environments: &Environments,
     active: &[&RuleEntry],
     is_patch: bool,
 ) -> FileOutcome {
@@ -131,7 +154,18 @@ fn lint_input(
         }
     };
     let file = FileContext::new(id, &text);
-    let mut outcome = FileOutcome::default();
+    let (environment, environment_scope) = match input {
+        Input::File(path) => match environments.locate_file(path) {
+            Some((name, scope)) => (Some(name), scope),
+            None => (None, Environments::directory_scope(path)),
+        },
+        Input::Stdin => (None, Arc::from("-")),
+    };
+    let mut outcome = FileOutcome {
+        environment,
+        environment_scope,
+        ..FileOutcome::default()
+    };
     match invalid_at {
         Some(offset) => {
             let location = file.location(Span {
@@ -145,7 +179,13 @@ fn lint_input(
                 ),
             ));
         }
-        None => lint_text(&file, config, (!is_patch).then_some(active), &mut outcome),
+        None => lint_text(
+            &file,
+            config,
+            environments,
+            (!is_patch).then_some(active),
+            &mut outcome,
+        ),
     }
     // Memory must not grow with the corpus: no file's text outlives its processing. A
     // reporter that shows snippets reads the file again; only stdin, which cannot be read
@@ -178,6 +218,7 @@ fn read_error(path: &Path, error: &std::io::Error) -> String {
 fn lint_text(
     file: &FileContext<'_>,
     config: &Config,
+    environments: &Environments,
     active: Option<&[&RuleEntry]>,
     outcome: &mut FileOutcome,
 ) {
@@ -193,7 +234,7 @@ fn lint_text(
             }
             Loaded::Document(doc) => {
                 if let Some(active) = active {
-                    lint_document(file, &doc, config, active, outcome);
+                    lint_document(file, &doc, config, environments, active, outcome);
                 }
             }
         }
@@ -212,6 +253,7 @@ fn lint_document(
     file: &FileContext<'_>,
     doc: &Document<'_>,
     config: &Config,
+    environments: &Environments,
     active: &[&RuleEntry],
     outcome: &mut FileOutcome,
 ) {
@@ -247,10 +289,10 @@ fn lint_document(
     match doc.get(root, "items") {
         Some(items) if string_field(doc, root, "kind") == Some("List") && doc.is_seq(items) => {
             for item in doc.seq_items(items) {
-                lint_object(file, doc, *item, config, active, outcome);
+                lint_object(file, doc, *item, config, environments, active, outcome);
             }
         }
-        _ => lint_object(file, doc, root, config, active, outcome),
+        _ => lint_object(file, doc, root, config, environments, active, outcome),
     }
 }
 
@@ -259,6 +301,7 @@ fn lint_object(
     doc: &Document<'_>,
     root: NodeId,
     config: &Config,
+    environments: &Environments,
     active: &[&RuleEntry],
     outcome: &mut FileOutcome,
 ) {
@@ -294,10 +337,17 @@ fn lint_object(
                 .map(|p| p.to_string())
                 .filter(|p| !p.is_empty());
             finding.object = Some(reference(api_version, kind));
+            finding.environment = outcome.environment.as_deref().map(str::to_string);
             outcome.findings.push(finding);
             return;
         }
     };
+    let environment = outcome.environment.clone().or_else(|| {
+        metadata
+            .namespace
+            .as_deref()
+            .and_then(|ns| environments.of_namespace(ns))
+    });
     let object = Object {
         doc,
         root,
@@ -306,9 +356,12 @@ fn lint_object(
         kind: kind.to_string(),
         metadata,
         typed,
+        environment,
+        environment_scope: outcome.environment_scope.clone(),
     };
     // Captured on first request and shared by every rule that defers it.
     let pod = OnceCell::new();
+    let first_finding = outcome.findings.len();
     for (rule, entry) in active.iter().enumerate() {
         let mut cx = ObjectContext {
             config,
@@ -322,6 +375,18 @@ fn lint_object(
     // Untyped kinds leave nothing, except Secrets, whose keys `envFrom` imports.
     if !matches!(object.typed, Typed::Other) || object.kind == "Secret" {
         outcome.index.extend(IndexEntry::of(&object));
+        outcome.index.extend(IndexEntry::for_environments(&object));
+    }
+    let origin = object.origin();
+    if object.environment.is_some() || origin.is_some() {
+        let environment = object.environment.as_deref().map(str::to_string);
+        for finding in &mut outcome.findings[first_finding..] {
+            finding.environment = finding.environment.take().or(environment.clone());
+            finding.origin = finding.origin.take().or(origin.clone());
+        }
+        outcome
+            .identities
+            .push((object.reference(), object.environment.clone(), origin));
     }
 }
 
@@ -330,13 +395,15 @@ fn finish(
     config: &Config,
     options: &LintOptions,
     active: &[&RuleEntry],
-) -> Report {
+) -> (Report, ObjectIndex) {
     let mut summary = Summary::default();
     let mut files = Vec::with_capacity(outcomes.len());
     let mut findings = Vec::new();
     let mut deferred = Vec::new();
     let mut entries = Vec::new();
     let mut errors = Vec::new();
+    let mut file_environments = Vec::with_capacity(outcomes.len());
+    let mut identities = HashMap::new();
     for outcome in outcomes {
         summary.files += 1;
         summary.documents += outcome.documents;
@@ -346,8 +413,18 @@ fn finish(
         deferred.extend(outcome.deferred);
         entries.extend(outcome.index);
         errors.extend(outcome.error);
+        let file = file_environments.len();
+        identities.extend(
+            outcome
+                .identities
+                .into_iter()
+                .map(|(object, environment, origin)| ((file, object), (environment, origin))),
+        );
+        file_environments.push(outcome.environment);
     }
-    let index = ObjectIndex::build(entries, files.iter().map(|f| f.name.as_str()));
+    let mut index = ObjectIndex::build(entries, files.iter().map(|f| f.name.as_str()));
+    index.set_file_environments(file_environments.clone());
+    let first_set_finding = findings.len();
     let mut cx = SetContext {
         config,
         findings: &mut findings,
@@ -356,6 +433,34 @@ fn finish(
         active[item.rule]
             .rule
             .check_deferred(item.payload, &index, &mut cx);
+    }
+    for entry in active {
+        entry.rule.check_set(&index, &mut cx);
+    }
+    // Findings of the set pass learn their object's environment and origin here; findings
+    // about no object (a YAML syntax error) take their file's environment.
+    for finding in &mut findings[first_set_finding..] {
+        let known = finding
+            .object
+            .as_ref()
+            .and_then(|object| identities.get(&(finding.location.file, object.clone())));
+        if let Some((environment, origin)) = known {
+            if finding.environment.is_none() {
+                finding.environment = environment.as_deref().map(str::to_string);
+            }
+            if finding.origin.is_none() {
+                finding.origin.clone_from(origin);
+            }
+        }
+    }
+    for finding in &mut findings {
+        if finding.environment.is_none() && finding.object.is_none() {
+            finding.environment = file_environments
+                .get(finding.location.file)
+                .cloned()
+                .flatten()
+                .map(|e| e.to_string());
+        }
     }
     // The engine's own rules (yaml-syntax, invalid-object) obey select/ignore/levels too.
     findings.retain(|f| is_active(f.rule, config, options));
@@ -373,5 +478,5 @@ fn finish(
         errors,
     };
     report.count_severities();
-    report
+    (report, index)
 }

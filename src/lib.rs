@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod env;
 pub mod finding;
 pub mod k8s;
 pub mod kustomize;

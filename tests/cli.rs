@@ -491,3 +491,60 @@ fn json_manifests_are_linted_too() {
         (Some(5), Some(3))
     );
 }
+
+#[test]
+fn envs_prints_the_table_and_env_flags_name_environments() {
+    let table = kubelint(&["envs", "testdata/envs/shop"], repo());
+    assert_eq!(table.status.code(), Some(0));
+    assert!(
+        stdout(&table).contains("limits.memory    512Mi !!"),
+        "{}",
+        stdout(&table)
+    );
+    let markdown = kubelint(
+        &["envs", "testdata/envs/shop", "--format", "markdown"],
+        repo(),
+    );
+    assert!(
+        stdout(&markdown).starts_with("| workload | container | field | dev | staging | prod |")
+    );
+
+    // Files whose paths name no environment get one from --env.
+    let dir = tempfile::tempdir().unwrap();
+    for (env, file) in [("dev", "a.yaml"), ("prod", "b.yaml")] {
+        let text =
+            std::fs::read_to_string(repo().join(format!("testdata/envs/shop/{env}/rendered.yaml")))
+                .unwrap();
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let without = kubelint(&["envs", "."], dir.path());
+    assert!(
+        stdout(&without).starts_with("kubelint: no workload found in two or more environments"),
+        "{}",
+        stdout(&without)
+    );
+    let with = kubelint(
+        &[
+            "check",
+            ".",
+            "--env",
+            "little=a.yaml",
+            "--env",
+            "big=*b.yaml",
+            "--select",
+            "env-resources-far-below",
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&with)).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    assert!(
+        findings.iter().all(|f| f["environment"] == "little"),
+        "{json}"
+    );
+    let bad = kubelint(&["check", ".", "--env", "nothing"], dir.path());
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -3,9 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use super::object::{Object, Typed};
 use super::quantity::Quantity;
+use crate::env::pairing::{self, Pairing};
+use crate::env::summary::{self, LimitRangeSummary, WorkloadSummary};
 use crate::finding::Location;
 use crate::process::SourceText;
 use crate::source::FileId;
@@ -76,6 +79,11 @@ pub enum IndexEntry {
         target: ObjectKey,
         autoscaling: Autoscaling,
     },
+    /// A workload with an environment, for the cross-environment rules (SEMANTICS.md §E).
+    Workload(Box<WorkloadSummary>),
+    /// A LimitRange's container defaults (SEMANTICS.md §0.3).
+    /// A LimitRange's container defaults by environment (SEMANTICS.md §0.3).
+    EnvLimitRange(Box<LimitRangeSummary>),
     ConfigMap(ConfigMapEntry),
     Secret(SecretEntry),
     LimitRange(LimitRangeDefaults),
@@ -165,6 +173,17 @@ fn limit_range_entry(
 }
 
 impl IndexEntry {
+    /// What the cross-environment rules need of `object`: a workload's summary when it has
+    /// an environment, a LimitRange's container defaults.
+    pub fn for_environments(object: &Object<'_, '_>) -> Option<IndexEntry> {
+        match &object.typed {
+            Typed::LimitRange(_) => {
+                summary::limit_range(object).map(|l| IndexEntry::EnvLimitRange(Box::new(l)))
+            }
+            _ => summary::workload(object).map(|w| IndexEntry::Workload(Box::new(w))),
+        }
+    }
+
     /// What the set pass needs to remember of `object`, if anything.
     pub fn of(object: &Object<'_, '_>) -> Option<IndexEntry> {
         let (min, max, target_kind, target_name, target_api) = match &object.typed {
@@ -221,6 +240,9 @@ impl IndexEntry {
     }
 }
 
+/// A namespace in an environment: where a LimitRange applies.
+type NamespaceInEnvironment = (Option<String>, Option<Arc<str>>);
+
 /// Everything the set pass can look up, built once.
 #[derive(Debug, Default)]
 pub struct ObjectIndex {
@@ -231,6 +253,12 @@ pub struct ObjectIndex {
     limit_ranges: Vec<LimitRangeDefaults>,
     /// The directory of every file, by file id, to tell which objects belong together.
     dirs: Vec<PathBuf>,
+    /// The environment of every file, by file id: objects of two environments never relate.
+    file_environments: Vec<Option<Arc<str>>>,
+    workloads: Vec<WorkloadSummary>,
+    env_limit_ranges: HashMap<NamespaceInEnvironment, Vec<LimitRangeSummary>>,
+    /// Computed on first use, once for every cross-environment rule.
+    pairing: OnceLock<Pairing>,
 }
 
 /// How many directory levels two files are apart: the steps from each one's directory up to
@@ -278,6 +306,12 @@ impl ObjectIndex {
                         .or_default()
                         .push(autoscaling);
                 }
+                IndexEntry::Workload(workload) => index.workloads.push(*workload),
+                IndexEntry::EnvLimitRange(range) => index
+                    .env_limit_ranges
+                    .entry((range.namespace.clone(), range.environment.clone()))
+                    .or_default()
+                    .push(*range),
                 IndexEntry::ConfigMap(entry) => {
                     index
                         .config_maps
@@ -316,6 +350,9 @@ impl ObjectIndex {
             .into_iter()
             .filter_map(|candidate| {
                 let (their_namespace, file) = place(candidate);
+                if !self.same_environment(from, file) {
+                    return None;
+                }
                 let same_namespace = match (namespace, their_namespace) {
                     (Some(a), Some(b)) => a == b,
                     _ => true,
@@ -375,9 +412,46 @@ impl ObjectIndex {
         self.autoscalers
             .get(key)?
             .iter()
+            .filter(|a| self.same_environment(from, a.min_location.file))
             .filter_map(|a| Some((relatedness(dir(from), dir(a.min_location.file))?, a)))
             .min_by_key(|(distance, a)| (*distance, a.min_replicas, a.hpa_name.as_str()))
             .map(|(_, a)| a)
+    }
+}
+
+impl ObjectIndex {
+    /// Records the environment of every file (by file id), so that objects of two
+    /// environments never relate: an HPA in prod never scales dev's Deployment.
+    pub fn set_file_environments(&mut self, environments: Vec<Option<Arc<str>>>) {
+        self.file_environments = environments;
+    }
+
+    fn same_environment(&self, a: FileId, b: FileId) -> bool {
+        let env = |file: FileId| self.file_environments.get(file).cloned().flatten();
+        env(a) == env(b)
+    }
+
+    /// Every workload that has an environment.
+    pub fn workloads(&self) -> &[WorkloadSummary] {
+        &self.workloads
+    }
+
+    /// The same workloads across environments (SEMANTICS.md §E.2); `configured` is the
+    /// configured order of environment names. Computed once.
+    pub fn pairing(&self, configured: &[String]) -> &Pairing {
+        self.pairing
+            .get_or_init(|| pairing::pair(&self.workloads, configured))
+    }
+
+    /// The Container LimitRanges of a namespace in an environment.
+    pub fn env_limit_ranges(
+        &self,
+        namespace: Option<&str>,
+        environment: Option<&Arc<str>>,
+    ) -> &[LimitRangeSummary] {
+        self.env_limit_ranges
+            .get(&(namespace.map(str::to_string), environment.cloned()))
+            .map_or(&[], Vec::as_slice)
     }
 }
 

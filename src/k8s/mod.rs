@@ -3,9 +3,11 @@
 pub mod index;
 pub mod intorstr;
 pub mod object;
+pub mod origin;
 pub mod quantity;
 pub mod resources;
 pub mod rollout;
+pub mod written_resources;
 
 pub use index::{ObjectIndex, ObjectKey};
 pub use object::{FileContext, Object, PodTemplateView, Typed};

@@ -2,6 +2,7 @@
 //! needs them, always keeping the span tree for locations.
 
 use std::cell::OnceCell;
+use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::{v1 as autoscaling_v1, v2 as autoscaling_v2};
@@ -80,6 +81,11 @@ pub struct Object<'d, 'a> {
     pub kind: String,
     pub metadata: ObjectMeta,
     pub typed: Typed,
+    /// The environment (SEMANTICS.md §E.1): the file's, else one its namespace names.
+    pub environment: Option<Arc<str>>,
+    /// Where the object pairs with its peers in other environments: the path above the
+    /// environment's directory, the file's directory, or empty for configured environments.
+    pub environment_scope: Arc<str>,
 }
 
 /// One place in a pod template: where the template lives differs per kind, so every rule
@@ -311,6 +317,8 @@ mod tests {
                 kind: kind.into(),
                 metadata,
                 typed,
+                environment: None,
+                environment_scope: Arc::from(""),
             };
             let view = object
                 .pod_template()

@@ -622,6 +622,11 @@ mod tests {
         for (text, expected) in [
             ("", Empty),
             ("1K", suffix("K")),
+            ("1KB", InvalidNumber),
+            ("1.5Gb", InvalidNumber),
+            ("512mb", InvalidNumber),
+            ("2GB", InvalidNumber),
+            ("1Kk", suffix("Kk")),
             ("1ki", suffix("ki")),
             ("1KI", InvalidNumber),
             ("ki", InvalidNumber),
@@ -917,6 +922,21 @@ mod tests {
             let quantity = quantity.map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(quantity.text(), text.as_str());
             prop_assert_eq!(q(&quantity.round_up_milli().to_string()), quantity.round_up_milli());
+        }
+
+        #[test]
+        fn byte_units_and_upper_case_k_are_rejected(text in valid_quantity()) {
+            // What people write by habit: `1.5Gb`, `512MB`, `1K`.
+            for bad in [format!("{text}b"), format!("{text}B")] {
+                prop_assert!(Quantity::parse(&bad).is_err(), "{bad}");
+            }
+            let number: String = text.chars().take_while(|c| !c.is_ascii_alphabetic()).collect();
+            if !number.is_empty() && number.chars().any(|c| c.is_ascii_digit()) {
+                prop_assert_eq!(
+                    Quantity::parse(&format!("{number}K")).err(),
+                    Some(QuantityError::InvalidSuffix("K".to_owned()))
+                );
+            }
         }
 
         #[test]

@@ -683,6 +683,8 @@ spec:
                 kind: kind.into(),
                 metadata,
                 typed,
+                environment: None,
+                environment_scope: std::sync::Arc::from(""),
             };
             entries.extend(IndexEntry::of(&object));
             pod = pod.or_else(|| PodFacts::capture(&object));

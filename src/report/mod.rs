@@ -1,6 +1,7 @@
 //! Reporters: render a [`Report`] for people (miette) or machines (JSON). They see rules only
 //! through their ids and documentation links.
 
+pub mod envs_table;
 pub mod human;
 pub mod json;
 

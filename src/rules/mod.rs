@@ -7,6 +7,12 @@ pub mod celery_max_memory_per_child_ineffective;
 pub mod cpu_count_from_host;
 pub mod downward_api_cpu_divisor;
 pub mod downward_api_cpu_without_limit;
+pub mod env_limit_below_peer_request;
+pub mod env_memory_per_worker_far_below;
+pub mod env_pairing_ambiguous;
+pub mod env_replicas_far_below;
+pub mod env_resources_far_below;
+pub mod env_resources_missing;
 pub mod gunicorn_boot_timeout_risk;
 pub mod gunicorn_jitter_without_max_requests;
 pub mod gunicorn_max_requests_jitter_small;
@@ -14,6 +20,12 @@ pub mod gunicorn_max_requests_missing;
 pub mod gunicorn_max_requests_without_jitter;
 pub mod gunicorn_workers_exceed_cpu_limit;
 pub mod invalid_object;
+pub mod resources_cpu_no_milli_suffix;
+pub mod resources_limit_below_request;
+pub mod resources_memory_limit_missing;
+pub mod resources_memory_milli_suffix;
+pub mod resources_quantity_invalid;
+pub mod resources_requests_missing;
 pub mod rollout_surge_scarce_resource;
 pub mod threads_exceed_cpu_limit;
 pub mod threads_node_sized_without_cpu_limit;
@@ -52,6 +64,10 @@ pub trait Rule: Send + Sync {
         _cx: &mut SetContext<'_>,
     ) {
     }
+
+    /// Checks the whole set once, after every object is known and every deferred check is
+    /// done: the cross-environment rules compare paired workloads here.
+    fn check_set(&self, _index: &ObjectIndex, _cx: &mut SetContext<'_>) {}
 }
 
 /// What a rule may use and produce while checking one object.
@@ -170,6 +186,12 @@ const RULES: &[&dyn Rule] = &[
     &cpu_count_from_host::CpuCountFromHost,
     &downward_api_cpu_divisor::DownwardApiCpuDivisor,
     &downward_api_cpu_without_limit::DownwardApiCpuWithoutLimit,
+    &env_limit_below_peer_request::EnvLimitBelowPeerRequest,
+    &env_memory_per_worker_far_below::EnvMemoryPerWorkerFarBelow,
+    &env_pairing_ambiguous::EnvPairingAmbiguous,
+    &env_replicas_far_below::EnvReplicasFarBelow,
+    &env_resources_far_below::EnvResourcesFarBelow,
+    &env_resources_missing::EnvResourcesMissing,
     &gunicorn_boot_timeout_risk::GunicornBootTimeoutRisk,
     &gunicorn_jitter_without_max_requests::GunicornJitterWithoutMaxRequests,
     &gunicorn_max_requests_jitter_small::GunicornMaxRequestsJitterSmall,
@@ -177,6 +199,12 @@ const RULES: &[&dyn Rule] = &[
     &gunicorn_max_requests_without_jitter::GunicornMaxRequestsWithoutJitter,
     &gunicorn_workers_exceed_cpu_limit::GunicornWorkersExceedCpuLimit,
     &invalid_object::InvalidObject,
+    &resources_cpu_no_milli_suffix::ResourcesCpuNoMilliSuffix,
+    &resources_limit_below_request::ResourcesLimitBelowRequest,
+    &resources_memory_limit_missing::ResourcesMemoryLimitMissing,
+    &resources_memory_milli_suffix::ResourcesMemoryMilliSuffix,
+    &resources_quantity_invalid::ResourcesQuantityInvalid,
+    &resources_requests_missing::ResourcesRequestsMissing,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
     &threads_exceed_cpu_limit::ThreadsExceedCpuLimit,
     &threads_node_sized_without_cpu_limit::ThreadsNodeSizedWithoutCpuLimit,

@@ -23,12 +23,22 @@ const OFFICIAL_GUNICORN_IMAGE: &str = "benoitc/gunicorn";
 /// mentions an application server, or its image is gunicorn's own (the cheap test keeps the
 /// set pass small).
 pub fn defer_servers(object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
-    let Some(template) = object.pod_template() else {
+    if !may_run_a_server(object) {
         return;
+    }
+    if let Some(pod) = PodFacts::capture(object) {
+        cx.defer(pod);
+    }
+}
+
+/// Whether some container's `command` or `args` mentions an application server, or its image
+/// is gunicorn's own.
+pub fn may_run_a_server(object: &Object<'_, '_>) -> bool {
+    let Some(template) = object.pod_template() else {
+        return false;
     };
     let spec = template.spec;
-    let mentions = spec
-        .containers
+    spec.containers
         .iter()
         .chain(spec.init_containers.iter().flatten())
         .any(|c| {
@@ -40,13 +50,7 @@ pub fn defer_servers(object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
                 || c.image
                     .as_deref()
                     .is_some_and(|i| i.contains(OFFICIAL_GUNICORN_IMAGE))
-        });
-    if !mentions {
-        return;
-    }
-    if let Some(pod) = PodFacts::capture(object) {
-        cx.defer(pod);
-    }
+        })
 }
 
 /// Set pass: resolves the pod and calls `check` for every server run of every container.

@@ -824,6 +824,8 @@ mod tests {
             kind: "Deployment".into(),
             metadata,
             typed,
+            environment: None,
+            environment_scope: std::sync::Arc::from(""),
         };
         let pod = PodFacts::capture(&object).expect("pod");
         let index = ObjectIndex::build(Vec::new(), ["w.yaml"]);
