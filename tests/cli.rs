@@ -195,14 +195,15 @@ fn rules_and_explain() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        ids,
-        [
-            "invalid-object",
-            "rollout-surge-scarce-resource",
-            "yaml-syntax"
-        ]
-    );
+    // Every registered rule, in id order.
+    let registered: Vec<&str> = kubelint::rules::registry()
+        .entries()
+        .iter()
+        .map(|e| e.meta.id)
+        .collect();
+    assert_eq!(ids, registered);
+    assert!(ids.is_sorted());
+    assert!(ids.contains(&"rollout-surge-scarce-resource"));
     let explain = kubelint(&["explain", "rollout-surge-scarce-resource"], repo());
     assert_eq!(explain.status.code(), Some(0));
     assert!(stdout(&explain).contains("## Why is this bad?"));

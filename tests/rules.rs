@@ -237,3 +237,30 @@ fn an_hpa_far_away_in_another_tree_does_not_scale_the_deployment() {
     );
     assert!(report.findings.is_empty(), "{}", render(&report));
 }
+
+#[test]
+fn claim_in_another_file_is_a_related_location() {
+    let report = lint_paths(
+        &["testdata/rollout-surge-rwop-volume/claim-in-another-file"],
+        &Config::default(),
+        &options("rollout-surge-rwop-volume"),
+    );
+    assert_eq!(report.findings.len(), 1, "{}", render(&report));
+    let finding = &report.findings[0];
+    assert!(
+        report.files[finding.location.file]
+            .name
+            .ends_with("deployment.yaml")
+    );
+    let claim = finding
+        .related
+        .iter()
+        .find(|r| {
+            report.files[r.location.file]
+                .name
+                .ends_with("storage/pvc.yaml")
+        })
+        .expect("the claim's accessModes are related");
+    assert_eq!(claim.location.line, 7, "{:?}", claim.location);
+    insta::assert_snapshot!(render(&report));
+}

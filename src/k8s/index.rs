@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::object::{Object, Typed};
+use super::selection::{Budget, Claim, ObjectId, Selection, Workload};
 use crate::finding::Location;
 use crate::source::FileId;
 use crate::yaml::{FieldPath, Target};
@@ -34,11 +35,21 @@ pub enum IndexEntry {
         target: ObjectKey,
         autoscaling: Autoscaling,
     },
+    // Label selection (src/k8s/selection.rs).
+    Workload(Box<Workload>),
+    DisruptionBudget(Box<Budget>),
+    Claim {
+        key: ObjectKey,
+        claim: Box<Claim>,
+    },
 }
 
 impl IndexEntry {
     /// What the set pass needs to remember of `object`, if anything.
     pub fn of(object: &Object<'_, '_>) -> Option<IndexEntry> {
+        if let Some(entry) = IndexEntry::of_selection(object) {
+            return Some(entry);
+        }
         let (min, max, target_kind, target_name, target_api) = match &object.typed {
             Typed::HorizontalPodAutoscalerV2(h) => {
                 let spec = &h.spec;
@@ -86,12 +97,30 @@ impl IndexEntry {
             },
         })
     }
+
+    /// What label selection needs of `object`: a workload's pod labels, a PDB's selector, a
+    /// PVC's access modes.
+    fn of_selection(object: &Object<'_, '_>) -> Option<IndexEntry> {
+        match &object.typed {
+            Typed::PodDisruptionBudget(_) => {
+                Budget::of(object).map(|b| IndexEntry::DisruptionBudget(Box::new(b)))
+            }
+            Typed::PersistentVolumeClaim(_) => {
+                Claim::of(object).map(|(key, claim)| IndexEntry::Claim {
+                    key,
+                    claim: Box::new(claim),
+                })
+            }
+            _ => Workload::of(object).map(|w| IndexEntry::Workload(Box::new(w))),
+        }
+    }
 }
 
 /// Everything the set pass can look up, built once.
 #[derive(Debug, Default)]
 pub struct ObjectIndex {
     autoscalers: HashMap<ObjectKey, Vec<Autoscaling>>,
+    selection: Selection,
     /// The directory of every file, by file id, to tell which objects belong together.
     dirs: Vec<PathBuf>,
 }
@@ -129,8 +158,14 @@ impl ObjectIndex {
                 .collect(),
             ..ObjectIndex::default()
         };
+        let mut workloads = Vec::new();
+        let mut budgets = Vec::new();
+        let mut claims: HashMap<ObjectKey, Vec<Claim>> = HashMap::new();
         for entry in entries {
             match entry {
+                IndexEntry::Workload(workload) => workloads.push(*workload),
+                IndexEntry::DisruptionBudget(budget) => budgets.push(*budget),
+                IndexEntry::Claim { key, claim } => claims.entry(key).or_default().push(*claim),
                 IndexEntry::Autoscaler {
                     target,
                     autoscaling,
@@ -143,7 +178,16 @@ impl ObjectIndex {
                 }
             }
         }
+        index.selection = Selection::build(workloads, budgets, claims, |a, b| {
+            index.files_related(a, b).is_some()
+        });
         index
+    }
+
+    /// How far apart two files are, when they belong to one deployment (see [`relatedness`]).
+    fn files_related(&self, a: FileId, b: FileId) -> Option<usize> {
+        let dir = |file: FileId| self.dirs.get(file).map_or(Path::new(""), PathBuf::as_path);
+        relatedness(dir(a), dir(b))
     }
 
     /// The HPA that scales the workload written in file `from`: the nearest one by directory
@@ -156,6 +200,40 @@ impl ObjectIndex {
             .filter_map(|a| Some((relatedness(dir(from), dir(a.min_location.file))?, a)))
             .min_by_key(|(distance, a)| (*distance, a.min_replicas, a.hpa_name.as_str()))
             .map(|(_, a)| a)
+    }
+}
+
+/// Label selection: PDBs and the workloads they select, PVCs by name.
+impl ObjectIndex {
+    pub fn budget(&self, id: ObjectId) -> Option<&Budget> {
+        self.selection.budget(id)
+    }
+
+    /// The workloads (of related files, in the budget's namespace) whose pods the PDB `id`
+    /// selects.
+    pub fn budget_targets(&self, id: ObjectId) -> Vec<&Workload> {
+        self.selection.budget_targets(id)
+    }
+
+    /// For each workload the PDB `id` selects, the other PDBs selecting it.
+    pub fn overlapping_budgets(&self, id: ObjectId) -> Vec<(&Workload, Vec<&Budget>)> {
+        self.selection.overlapping_budgets(id)
+    }
+
+    /// The PersistentVolumeClaim `name` in `namespace` that a pod written in file `from`
+    /// mounts: the nearest by directory.
+    pub fn claim(&self, namespace: Option<&str>, name: &str, from: FileId) -> Option<&Claim> {
+        let key = ObjectKey {
+            namespace: namespace.map(str::to_string),
+            kind: "PersistentVolumeClaim".to_string(),
+            name: name.to_string(),
+        };
+        self.selection
+            .claims(&key)
+            .iter()
+            .filter_map(|c| Some((self.files_related(from, c.modes_location.file)?, c)))
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, c)| c)
     }
 }
 

@@ -3,9 +3,13 @@
 pub mod index;
 pub mod intorstr;
 pub mod object;
+pub mod ports;
 pub mod quantity;
 pub mod resources;
 pub mod rollout;
+pub mod selection;
+pub mod selector;
+pub mod surge;
 
 pub use index::{ObjectIndex, ObjectKey};
 pub use object::{FileContext, Object, PodTemplateView, Typed};

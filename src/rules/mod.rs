@@ -2,6 +2,9 @@
 //! `rules/<rule-id>.md`, the single source of each rule's documentation.
 
 pub mod invalid_object;
+pub mod rollout_surge_hostport;
+pub mod rollout_surge_rwo_volume;
+pub mod rollout_surge_rwop_volume;
 pub mod rollout_surge_scarce_resource;
 pub mod yaml_syntax;
 
@@ -131,6 +134,9 @@ pub struct Registry {
 /// The one list of all rules.
 const RULES: &[&dyn Rule] = &[
     &invalid_object::InvalidObject,
+    &rollout_surge_hostport::RolloutSurgeHostport,
+    &rollout_surge_rwo_volume::RolloutSurgeRwoVolume,
+    &rollout_surge_rwop_volume::RolloutSurgeRwopVolume,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
     &yaml_syntax::YamlSyntax,
 ];

@@ -1,0 +1,293 @@
+//! Which objects select which, for the set pass (SEMANTICS.md §0.8, §B.2): the pod labels of
+//! every workload, every PodDisruptionBudget's selector, every PersistentVolumeClaim's access
+//! modes, as small summaries with resolved locations.
+//!
+//! Matching is not quadratic: workloads are indexed by a hash of (namespace, label key,
+//! value), and a selector with an `In` requirement (every `matchLabels` entry is one) looks
+//! only at the workloads carrying one of its values, through its rarest key. Only selectors
+//! without any (`{}`, or only `NotIn`/`Exists`/`DoesNotExist`) scan their namespace.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use super::index::ObjectKey;
+use super::object::{Object, Typed};
+use super::selector::{Labels, Selector};
+use crate::finding::Location;
+use crate::source::FileId;
+use crate::yaml::{FieldPath, Target};
+
+/// Where an object starts: names one object of the run (a file holds each byte once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ObjectId {
+    pub file: FileId,
+    pub offset: u32,
+}
+
+impl ObjectId {
+    pub fn of(object: &Object<'_, '_>) -> Self {
+        ObjectId {
+            file: object.file.id,
+            offset: object.doc.span(object.root).start,
+        }
+    }
+}
+
+/// How many pods a workload runs, as a PDB's controller counts them (§B.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodCount {
+    /// `spec.replicas` of a controller with a scale subresource (None: the default 1).
+    Replicas(Option<i32>),
+    /// A DaemonSet: one per eligible node, a number kubelint cannot see; no scale subresource.
+    PerNode,
+    /// A bare Pod: one, unmanaged.
+    Single,
+}
+
+/// A workload whose pods a PDB may select.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub key: ObjectKey,
+    pub display: String,
+    /// The pod template's labels: what selectors match (never the workload's own labels).
+    pub labels: Labels,
+    /// `spec.template.metadata.labels` (or the nearest parent).
+    pub labels_location: Location,
+    pub pods: PodCount,
+    /// `spec.replicas`, or `spec` when the default applies.
+    pub replicas_location: Location,
+}
+
+impl Workload {
+    pub fn file(&self) -> FileId {
+        self.labels_location.file
+    }
+
+    pub fn of(object: &Object<'_, '_>) -> Option<Workload> {
+        let pods = match &object.typed {
+            Typed::Deployment(d) => PodCount::Replicas(d.spec.replicas),
+            Typed::StatefulSet(s) => PodCount::Replicas(s.spec.replicas),
+            Typed::ReplicaSet(r) => PodCount::Replicas(r.spec.replicas),
+            Typed::DaemonSet(_) => PodCount::PerNode,
+            Typed::Pod(_) => PodCount::Single,
+            // Job pods are terminal and evictable without a budget (§B.2).
+            _ => return None,
+        };
+        let template = object.pod_template()?;
+        let labels_path = match pods {
+            PodCount::Single => FieldPath::keys(&["metadata", "labels"]),
+            _ => FieldPath::keys(&["spec", "template", "metadata", "labels"]),
+        };
+        Some(Workload {
+            key: ObjectKey {
+                namespace: object.namespace().map(str::to_string),
+                kind: object.kind.clone(),
+                name: object.name().unwrap_or_default().to_string(),
+            },
+            display: object.display_name(),
+            labels: template
+                .metadata
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default(),
+            labels_location: object.locate(&labels_path, Target::Key),
+            pods,
+            replicas_location: object
+                .locate(&FieldPath::keys(&["spec", "replicas"]), Target::Value),
+        })
+    }
+}
+
+/// A PodDisruptionBudget's selector.
+#[derive(Debug, Clone)]
+pub struct Budget {
+    pub id: ObjectId,
+    pub namespace: Option<String>,
+    pub display: String,
+    pub selector: Selector,
+    /// `spec.selector` (or `spec` when absent).
+    pub selector_location: Location,
+}
+
+impl Budget {
+    /// An invalid selector is rejected by the API server (pdb-invalid says so): no budget.
+    pub fn of(object: &Object<'_, '_>) -> Option<Budget> {
+        let Typed::PodDisruptionBudget(pdb) = &object.typed else {
+            return None;
+        };
+        let selector = Selector::parse(pdb.spec.as_ref()?.selector.as_ref()).ok()?;
+        Some(Budget {
+            id: ObjectId::of(object),
+            namespace: object.namespace().map(str::to_string),
+            display: object.display_name(),
+            selector,
+            selector_location: object.locate(&FieldPath::keys(&["spec", "selector"]), Target::Key),
+        })
+    }
+}
+
+/// A PersistentVolumeClaim's access modes.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub name: String,
+    pub access_modes: Vec<String>,
+    /// `spec.accessModes`.
+    pub modes_location: Location,
+}
+
+impl Claim {
+    pub fn of(object: &Object<'_, '_>) -> Option<(ObjectKey, Claim)> {
+        let Typed::PersistentVolumeClaim(pvc) = &object.typed else {
+            return None;
+        };
+        let name = object.name()?.to_string();
+        let access_modes = pvc.spec.as_ref()?.access_modes.clone().unwrap_or_default();
+        Some((
+            ObjectKey {
+                namespace: object.namespace().map(str::to_string),
+                kind: object.kind.clone(),
+                name: name.clone(),
+            },
+            Claim {
+                name,
+                access_modes,
+                modes_location: object
+                    .locate(&FieldPath::keys(&["spec", "accessModes"]), Target::Key),
+            },
+        ))
+    }
+}
+
+fn posting_key(namespace: Option<&str>, key: &str, value: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (namespace, key, value).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The selection part of the index, built once.
+#[derive(Debug, Default)]
+pub struct Selection {
+    workloads: Vec<Workload>,
+    budgets: Vec<Budget>,
+    budget_by_id: HashMap<ObjectId, usize>,
+    /// Per budget, the workloads it selects.
+    targets: Vec<Vec<usize>>,
+    /// Per workload (only those selected), the budgets selecting it.
+    selected_by: HashMap<usize, Vec<usize>>,
+    claims: HashMap<ObjectKey, Vec<Claim>>,
+}
+
+impl Selection {
+    /// Matches every budget against the workloads it may select: same namespace, files that
+    /// belong together (`related`), labels matched by its selector.
+    pub fn build(
+        workloads: Vec<Workload>,
+        budgets: Vec<Budget>,
+        claims: HashMap<ObjectKey, Vec<Claim>>,
+        related: impl Fn(FileId, FileId) -> bool,
+    ) -> Selection {
+        let mut postings: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut by_namespace: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+        if !budgets.is_empty() {
+            for (i, workload) in workloads.iter().enumerate() {
+                let namespace = workload.key.namespace.as_deref();
+                by_namespace.entry(namespace).or_default().push(i);
+                for (key, value) in &workload.labels {
+                    postings
+                        .entry(posting_key(namespace, key, value))
+                        .or_default()
+                        .push(i);
+                }
+            }
+        }
+        let mut targets = Vec::with_capacity(budgets.len());
+        let mut selected_by: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (b, budget) in budgets.iter().enumerate() {
+            let namespace = budget.namespace.as_deref();
+            let postings_of = |values: &[String], key: &str| -> Vec<usize> {
+                values
+                    .iter()
+                    .flat_map(|v| {
+                        postings
+                            .get(&posting_key(namespace, key, v))
+                            .into_iter()
+                            .flatten()
+                            .copied()
+                    })
+                    .collect()
+            };
+            let rarest = budget
+                .selector
+                .anchors()
+                .map(|r| postings_of(&r.values, &r.key))
+                .min_by_key(Vec::len);
+            let candidates = match (rarest, &budget.selector) {
+                (Some(candidates), _) => candidates,
+                (None, Selector::Nothing) => Vec::new(),
+                (None, Selector::Requirements(_)) => {
+                    by_namespace.get(&namespace).cloned().unwrap_or_default()
+                }
+            };
+            let mut selected: Vec<usize> = candidates
+                .into_iter()
+                .filter(|&w| {
+                    let workload = &workloads[w];
+                    workload.key.namespace.as_deref() == namespace
+                        && related(budget.selector_location.file, workload.file())
+                        && budget.selector.matches(&workload.labels)
+                })
+                .collect();
+            selected.sort_unstable();
+            selected.dedup();
+            for &w in &selected {
+                selected_by.entry(w).or_default().push(b);
+            }
+            targets.push(selected);
+        }
+        Selection {
+            budget_by_id: budgets.iter().enumerate().map(|(i, b)| (b.id, i)).collect(),
+            workloads,
+            budgets,
+            targets,
+            selected_by,
+            claims,
+        }
+    }
+
+    pub fn budget(&self, id: ObjectId) -> Option<&Budget> {
+        self.budgets.get(*self.budget_by_id.get(&id)?)
+    }
+
+    /// The workloads whose pods the budget `id` selects.
+    pub fn budget_targets(&self, id: ObjectId) -> Vec<&Workload> {
+        self.budget_by_id
+            .get(&id)
+            .and_then(|&b| self.targets.get(b))
+            .map(|targets| targets.iter().map(|&w| &self.workloads[w]).collect())
+            .unwrap_or_default()
+    }
+
+    /// For each workload the budget `id` selects, the other budgets that select it too.
+    pub fn overlapping_budgets(&self, id: ObjectId) -> Vec<(&Workload, Vec<&Budget>)> {
+        let Some(&b) = self.budget_by_id.get(&id) else {
+            return Vec::new();
+        };
+        self.targets[b]
+            .iter()
+            .filter_map(|&w| {
+                let others: Vec<&Budget> = self
+                    .selected_by
+                    .get(&w)?
+                    .iter()
+                    .filter(|&&other| other != b)
+                    .map(|&other| &self.budgets[other])
+                    .collect();
+                (!others.is_empty()).then(|| (&self.workloads[w], others))
+            })
+            .collect()
+    }
+
+    /// The claims named `key`, for the caller to pick the nearest.
+    pub fn claims(&self, key: &ObjectKey) -> &[Claim] {
+        self.claims.get(key).map_or(&[], Vec::as_slice)
+    }
+}
