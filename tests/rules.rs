@@ -264,3 +264,35 @@ fn claim_in_another_file_is_a_related_location() {
     assert_eq!(claim.location.line, 7, "{:?}", claim.location);
     insta::assert_snapshot!(render(&report));
 }
+
+#[test]
+fn pdb_workload_in_another_file_is_a_related_location() {
+    let report = lint_paths(
+        &["testdata/pdb-blocks-eviction/workload-in-another-file"],
+        &Config::default(),
+        &options("pdb-blocks-eviction"),
+    );
+    assert_eq!(report.findings.len(), 1, "{}", render(&report));
+    let finding = &report.findings[0];
+    assert!(
+        report.files[finding.location.file]
+            .name
+            .ends_with("pdb/pdb.yaml")
+    );
+    let replicas = finding
+        .related
+        .iter()
+        .find(|r| {
+            report.files[r.location.file]
+                .name
+                .ends_with("deployment.yaml")
+        })
+        .expect("the Deployment's replicas are related");
+    // No replicas field: the default, at the Deployment's `spec`.
+    assert!(
+        replicas.message.contains("defaults to 1"),
+        "{}",
+        replicas.message
+    );
+    insta::assert_snapshot!(render(&report));
+}

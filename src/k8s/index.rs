@@ -220,6 +220,12 @@ impl ObjectIndex {
         self.selection.overlapping_budgets(id)
     }
 
+    /// Workloads the PDB `id` was probably meant to select (see [`Selection::near_misses`]).
+    pub fn budget_near_misses(&self, id: ObjectId) -> Vec<&Workload> {
+        self.selection
+            .near_misses(id, |a, b| self.files_related(a, b).is_some())
+    }
+
     /// The PersistentVolumeClaim `name` in `namespace` that a pod written in file `from`
     /// mounts: the nearest by directory.
     pub fn claim(&self, namespace: Option<&str>, name: &str, from: FileId) -> Option<&Claim> {

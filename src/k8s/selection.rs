@@ -174,6 +174,8 @@ pub struct Selection {
     /// Per workload (only those selected), the budgets selecting it.
     selected_by: HashMap<usize, Vec<usize>>,
     claims: HashMap<ObjectKey, Vec<Claim>>,
+    /// Workloads by namespace (only when there are budgets).
+    by_namespace: HashMap<Option<String>, Vec<usize>>,
 }
 
 impl Selection {
@@ -186,11 +188,14 @@ impl Selection {
         related: impl Fn(FileId, FileId) -> bool,
     ) -> Selection {
         let mut postings: HashMap<u64, Vec<usize>> = HashMap::new();
-        let mut by_namespace: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
+        let mut by_namespace: HashMap<Option<String>, Vec<usize>> = HashMap::new();
         if !budgets.is_empty() {
             for (i, workload) in workloads.iter().enumerate() {
                 let namespace = workload.key.namespace.as_deref();
-                by_namespace.entry(namespace).or_default().push(i);
+                by_namespace
+                    .entry(workload.key.namespace.clone())
+                    .or_default()
+                    .push(i);
                 for (key, value) in &workload.labels {
                     postings
                         .entry(posting_key(namespace, key, value))
@@ -223,9 +228,10 @@ impl Selection {
             let candidates = match (rarest, &budget.selector) {
                 (Some(candidates), _) => candidates,
                 (None, Selector::Nothing) => Vec::new(),
-                (None, Selector::Requirements(_)) => {
-                    by_namespace.get(&namespace).cloned().unwrap_or_default()
-                }
+                (None, Selector::Requirements(_)) => by_namespace
+                    .get(&budget.namespace)
+                    .cloned()
+                    .unwrap_or_default(),
             };
             let mut selected: Vec<usize> = candidates
                 .into_iter()
@@ -250,7 +256,36 @@ impl Selection {
             targets,
             selected_by,
             claims,
+            by_namespace,
         }
+    }
+
+    /// Workloads in the budget's namespace, in related files, whose pod labels have every key
+    /// the budget's selector requires a value for, but not the values: what a selector that
+    /// selects nothing was probably meant to select.
+    pub fn near_misses(
+        &self,
+        id: ObjectId,
+        related: impl Fn(FileId, FileId) -> bool,
+    ) -> Vec<&Workload> {
+        let Some(budget) = self.budget(id) else {
+            return Vec::new();
+        };
+        let keys: Vec<&str> = budget.selector.anchors().map(|r| r.key.as_str()).collect();
+        if keys.is_empty() {
+            return Vec::new();
+        }
+        self.by_namespace
+            .get(&budget.namespace)
+            .into_iter()
+            .flatten()
+            .map(|&w| &self.workloads[w])
+            .filter(|w| {
+                keys.iter().all(|k| w.labels.contains_key(*k))
+                    && !budget.selector.matches(&w.labels)
+                    && related(budget.selector_location.file, w.file())
+            })
+            .collect()
     }
 
     pub fn budget(&self, id: ObjectId) -> Option<&Budget> {

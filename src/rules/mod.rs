@@ -2,6 +2,12 @@
 //! `rules/<rule-id>.md`, the single source of each rule's documentation.
 
 pub mod invalid_object;
+pub mod pdb_blocks_eviction;
+pub mod pdb_invalid;
+pub mod pdb_overlap;
+pub mod pdb_selects_nothing;
+pub mod pdb_unhealthy_eviction_policy;
+pub mod pdb_unscalable_target;
 pub mod rollout_surge_hostport;
 pub mod rollout_surge_rwo_volume;
 pub mod rollout_surge_rwop_volume;
@@ -134,6 +140,12 @@ pub struct Registry {
 /// The one list of all rules.
 const RULES: &[&dyn Rule] = &[
     &invalid_object::InvalidObject,
+    &pdb_blocks_eviction::PdbBlocksEviction,
+    &pdb_invalid::PdbInvalid,
+    &pdb_overlap::PdbOverlap,
+    &pdb_selects_nothing::PdbSelectsNothing,
+    &pdb_unhealthy_eviction_policy::PdbUnhealthyEvictionPolicy,
+    &pdb_unscalable_target::PdbUnscalableTarget,
     &rollout_surge_hostport::RolloutSurgeHostport,
     &rollout_surge_rwo_volume::RolloutSurgeRwoVolume,
     &rollout_surge_rwop_volume::RolloutSurgeRwopVolume,
