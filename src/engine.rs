@@ -190,11 +190,13 @@ fn lint_text(
                     &error.message,
                 ));
             }
-            Loaded::Document(doc) => {
-                if let Some(active) = active {
-                    lint_document(file, &doc, config, active, outcome);
-                }
-            }
+            Loaded::Document(doc) => match active {
+                Some(active) => lint_document(file, &doc, config, active, outcome),
+                None => outcome.index.extend(
+                    kustomize::patched_counts(&doc)
+                        .map(|(kind, name)| IndexEntry::CountsPatched { kind, name }),
+                ),
+            },
         }
     }
 }

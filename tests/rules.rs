@@ -296,3 +296,19 @@ fn pdb_workload_in_another_file_is_a_related_location() {
     );
     insta::assert_snapshot!(render(&report));
 }
+
+#[test]
+fn a_base_whose_replicas_an_overlay_patches_is_not_judged() {
+    let run = |paths: &[&str]| {
+        lint_paths(paths, &Config::default(), &options("pdb-blocks-eviction"))
+            .findings
+            .len()
+    };
+    // The base alone blocks (1 replica, minAvailable 2); with the overlay that patches its
+    // replicas, the base is not what is applied.
+    assert_eq!(
+        run(&["testdata/pdb-blocks-eviction/patched-by-overlay/base"]),
+        1
+    );
+    assert_eq!(run(&["testdata/pdb-blocks-eviction/patched-by-overlay"]), 0);
+}

@@ -42,6 +42,12 @@ pub enum IndexEntry {
         key: ObjectKey,
         claim: Box<Claim>,
     },
+    /// A Kustomize patch changes this object's replicas, HPA range, budget or strategy: the
+    /// base as written is not what is applied (src/kustomize.rs `patched_counts`).
+    CountsPatched {
+        kind: String,
+        name: String,
+    },
 }
 
 impl IndexEntry {
@@ -121,6 +127,8 @@ impl IndexEntry {
 pub struct ObjectIndex {
     autoscalers: HashMap<ObjectKey, Vec<Autoscaling>>,
     selection: Selection,
+    /// (kind, name) of objects whose counts a patch changes.
+    counts_patched: std::collections::HashSet<(String, String)>,
     /// The directory of every file, by file id, to tell which objects belong together.
     dirs: Vec<PathBuf>,
 }
@@ -166,6 +174,9 @@ impl ObjectIndex {
                 IndexEntry::Workload(workload) => workloads.push(*workload),
                 IndexEntry::DisruptionBudget(budget) => budgets.push(*budget),
                 IndexEntry::Claim { key, claim } => claims.entry(key).or_default().push(*claim),
+                IndexEntry::CountsPatched { kind, name } => {
+                    index.counts_patched.insert((kind, name));
+                }
                 IndexEntry::Autoscaler {
                     target,
                     autoscaling,
@@ -178,9 +189,8 @@ impl ObjectIndex {
                 }
             }
         }
-        index.selection = Selection::build(workloads, budgets, claims, |a, b| {
-            index.files_related(a, b).is_some()
-        });
+        index.selection =
+            Selection::build(workloads, budgets, claims, |a, b| index.files_related(a, b));
         index
     }
 
@@ -220,6 +230,16 @@ impl ObjectIndex {
         self.selection.overlapping_budgets(id)
     }
 
+    /// Whether a Kustomize patch changes the replicas, HPA range, budget or strategy of the
+    /// object `kind`/`name` (in any namespace): then the object as written is only a base, and
+    /// checks that depend on those counts would judge something never applied.
+    pub fn counts_patched(&self, kind: &str, name: &str) -> bool {
+        !self.counts_patched.is_empty()
+            && self
+                .counts_patched
+                .contains(&(kind.to_string(), name.to_string()))
+    }
+
     /// Workloads the PDB `id` was probably meant to select (see [`Selection::near_misses`]).
     pub fn budget_near_misses(&self, id: ObjectId) -> Vec<&Workload> {
         self.selection
@@ -237,8 +257,11 @@ impl ObjectIndex {
         self.selection
             .claims(&key)
             .iter()
-            .filter_map(|c| Some((self.files_related(from, c.modes_location.file)?, c)))
-            .min_by_key(|(distance, _)| *distance)
+            .filter_map(|c| {
+                let file = c.modes_location.file;
+                Some(((self.files_related(from, file)?, file != from), c))
+            })
+            .min_by_key(|(rank, _)| *rank)
             .map(|(_, c)| c)
     }
 }

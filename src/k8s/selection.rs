@@ -102,6 +102,7 @@ impl Workload {
 pub struct Budget {
     pub id: ObjectId,
     pub namespace: Option<String>,
+    pub name: String,
     pub display: String,
     pub selector: Selector,
     /// `spec.selector` (or `spec` when absent).
@@ -118,6 +119,7 @@ impl Budget {
         Some(Budget {
             id: ObjectId::of(object),
             namespace: object.namespace().map(str::to_string),
+            name: object.name().unwrap_or_default().to_string(),
             display: object.display_name(),
             selector,
             selector_location: object.locate(&FieldPath::keys(&["spec", "selector"]), Target::Key),
@@ -180,12 +182,14 @@ pub struct Selection {
 
 impl Selection {
     /// Matches every budget against the workloads it may select: same namespace, files that
-    /// belong together (`related`), labels matched by its selector.
+    /// belong together (`distance`, None when they do not), labels matched by its selector.
+    /// Copies of one workload (a Kustomize base and its overlays, one rendered file per
+    /// environment) are one object: only the nearest copy counts, the budget's own file first.
     pub fn build(
         workloads: Vec<Workload>,
         budgets: Vec<Budget>,
         claims: HashMap<ObjectKey, Vec<Claim>>,
-        related: impl Fn(FileId, FileId) -> bool,
+        distance: impl Fn(FileId, FileId) -> Option<usize>,
     ) -> Selection {
         let mut postings: HashMap<u64, Vec<usize>> = HashMap::new();
         let mut by_namespace: HashMap<Option<String>, Vec<usize>> = HashMap::new();
@@ -233,17 +237,30 @@ impl Selection {
                     .cloned()
                     .unwrap_or_default(),
             };
-            let mut selected: Vec<usize> = candidates
-                .into_iter()
-                .filter(|&w| {
-                    let workload = &workloads[w];
-                    workload.key.namespace.as_deref() == namespace
-                        && related(budget.selector_location.file, workload.file())
-                        && budget.selector.matches(&workload.labels)
-                })
-                .collect();
+            let file = budget.selector_location.file;
+            let mut nearest: HashMap<&ObjectKey, ((usize, bool), usize)> = HashMap::new();
+            for w in candidates {
+                let workload = &workloads[w];
+                if workload.key.namespace.as_deref() != namespace
+                    || !budget.selector.matches(&workload.labels)
+                {
+                    continue;
+                }
+                let Some(steps) = distance(file, workload.file()) else {
+                    continue;
+                };
+                let rank = (steps, workload.file() != file);
+                nearest
+                    .entry(&workload.key)
+                    .and_modify(|best| {
+                        if (rank, w) < *best {
+                            *best = (rank, w);
+                        }
+                    })
+                    .or_insert((rank, w));
+            }
+            let mut selected: Vec<usize> = nearest.into_values().map(|(_, w)| w).collect();
             selected.sort_unstable();
-            selected.dedup();
             for &w in &selected {
                 selected_by.entry(w).or_default().push(b);
             }
@@ -260,9 +277,10 @@ impl Selection {
         }
     }
 
-    /// Workloads in the budget's namespace, in related files, whose pod labels have every key
-    /// the budget's selector requires a value for, but not the values: what a selector that
-    /// selects nothing was probably meant to select.
+    /// What a budget that selects nothing was probably meant to select: workloads in its
+    /// namespace whose pod labels have every key the selector requires a value for, but other
+    /// values. Those in the budget's own file first; else, in related files, only a workload
+    /// named like the budget (`web` for `web-pdb`), since `app` is on every workload.
     pub fn near_misses(
         &self,
         id: ObjectId,
@@ -275,7 +293,9 @@ impl Selection {
         if keys.is_empty() {
             return Vec::new();
         }
-        self.by_namespace
+        let file = budget.selector_location.file;
+        let misses: Vec<&Workload> = self
+            .by_namespace
             .get(&budget.namespace)
             .into_iter()
             .flatten()
@@ -283,9 +303,31 @@ impl Selection {
             .filter(|w| {
                 keys.iter().all(|k| w.labels.contains_key(*k))
                     && !budget.selector.matches(&w.labels)
-                    && related(budget.selector_location.file, w.file())
+                    && related(file, w.file())
             })
-            .collect()
+            .collect();
+        let same_file: Vec<&Workload> = misses
+            .iter()
+            .copied()
+            .filter(|w| w.file() == file)
+            .collect();
+        if !same_file.is_empty() {
+            return same_file;
+        }
+        let named_alike = |name: &str| {
+            ["", "-pdb", "-budget", "-disruption-budget"]
+                .iter()
+                .any(|suffix| budget.name == format!("{name}{suffix}"))
+        };
+        misses
+            .into_iter()
+            .filter(|w| named_alike(&w.key.name))
+            .fold(Vec::new(), |mut unique: Vec<&Workload>, w| {
+                if !unique.iter().any(|u| u.key == w.key) {
+                    unique.push(w);
+                }
+                unique
+            })
     }
 
     pub fn budget(&self, id: ObjectId) -> Option<&Budget> {
@@ -313,7 +355,10 @@ impl Selection {
                     .selected_by
                     .get(&w)?
                     .iter()
-                    .filter(|&&other| other != b)
+                    // Same namespace and name: one object in two versions (base and overlay).
+                    .filter(|&&other| {
+                        other != b && self.budgets[other].name != self.budgets[b].name
+                    })
                     .map(|&other| &self.budgets[other])
                     .collect();
                 (!others.is_empty()).then(|| (&self.workloads[w], others))

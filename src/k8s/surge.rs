@@ -78,8 +78,17 @@ impl DeploymentRollout {
     }
 
     /// Where the rollout waits for a new pod, if anywhere in the replica range.
+    /// None too when a Kustomize overlay patches the replicas, the strategy or the HPA: the
+    /// base as written is not what is applied.
     pub fn waiting<'i>(&self, index: &'i ObjectIndex) -> Option<Waiting<'i>> {
         let range = self.range(index);
+        let patched = index.counts_patched(&self.key.kind, &self.key.name)
+            || range
+                .autoscaling
+                .is_some_and(|a| index.counts_patched("HorizontalPodAutoscaler", &a.hpa_name));
+        if patched {
+            return None;
+        }
         let low = range.low.max(1);
         let waiting: Vec<ResolvedRollout> = (low..=range.high.min(low + MAX_EVALUATED_REPLICAS))
             .map(|replicas| self.rolling.resolve(replicas))

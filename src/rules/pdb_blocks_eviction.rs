@@ -40,6 +40,20 @@ impl Rule for PdbBlocksEviction {
         if targets.is_empty() {
             return;
         }
+        // A Kustomize overlay that patches these counts applies something else: the rendered
+        // overlay is what to judge.
+        let patched = |kind: &str, name: &str| index.counts_patched(kind, name);
+        let budget_name = budget.object.name.as_deref().unwrap_or_default();
+        if patched("PodDisruptionBudget", budget_name)
+            || targets.iter().any(|w| {
+                patched(&w.key.kind, &w.key.name)
+                    || index
+                        .autoscaling(&w.key, w.file())
+                        .is_some_and(|a| patched("HorizontalPodAutoscaler", &a.hpa_name))
+            })
+        {
+            return;
+        }
         // maxUnavailable 0 blocks at any count, even one kubelint cannot see (DaemonSets).
         let always = matches!(
             budget.field,
