@@ -186,7 +186,15 @@ fn report_is_identical_for_any_number_of_jobs() {
 fn rules_and_explain() {
     let listing = kubelint(&["rules"], repo());
     assert_eq!(listing.status.code(), Some(0));
-    assert!(stdout(&listing).contains("rollout-surge-scarce-resource  warning  rollout"));
+    // Columns are padded to the longest id.
+    let row = stdout(&listing)
+        .lines()
+        .find(|l| l.starts_with("rollout-surge-scarce-resource "))
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    assert_eq!(
+        row.as_deref(),
+        Some("rollout-surge-scarce-resource warning rollout")
+    );
     let json = kubelint(&["rules", "--format", "json"], repo());
     let rules: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     let ids: Vec<&str> = rules

@@ -12,6 +12,7 @@ pub mod rollout_surge_hostport;
 pub mod rollout_surge_rwo_volume;
 pub mod rollout_surge_rwop_volume;
 pub mod rollout_surge_scarce_resource;
+pub mod rollout_surge_self_anti_affinity;
 pub mod yaml_syntax;
 
 use std::any::Any;
@@ -150,6 +151,7 @@ const RULES: &[&dyn Rule] = &[
     &rollout_surge_rwo_volume::RolloutSurgeRwoVolume,
     &rollout_surge_rwop_volume::RolloutSurgeRwopVolume,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
+    &rollout_surge_self_anti_affinity::RolloutSurgeSelfAntiAffinity,
     &yaml_syntax::YamlSyntax,
 ];
 
