@@ -1,5 +1,6 @@
 //! The Kubernetes model: objects, their pod templates, and the API's own arithmetic.
 
+pub mod daemonset;
 pub mod disruption;
 pub mod index;
 pub mod intorstr;

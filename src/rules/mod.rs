@@ -1,6 +1,8 @@
 //! The rule framework: the [`Rule`] trait, the registry, and rule metadata read from
 //! `rules/<rule-id>.md`, the single source of each rule's documentation.
 
+pub mod daemonset_surge_conflict;
+pub mod daemonset_surge_invalid;
 pub mod invalid_object;
 pub mod pdb_blocks_eviction;
 pub mod pdb_invalid;
@@ -140,6 +142,8 @@ pub struct Registry {
 
 /// The one list of all rules.
 const RULES: &[&dyn Rule] = &[
+    &daemonset_surge_conflict::DaemonsetSurgeConflict,
+    &daemonset_surge_invalid::DaemonsetSurgeInvalid,
     &invalid_object::InvalidObject,
     &pdb_blocks_eviction::PdbBlocksEviction,
     &pdb_invalid::PdbInvalid,
