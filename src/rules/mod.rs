@@ -3,6 +3,9 @@
 
 pub mod daemonset_surge_conflict;
 pub mod daemonset_surge_invalid;
+pub mod deployment_strategy_invalid;
+pub mod extended_resource_invalid;
+pub mod intorstr_invalid;
 pub mod invalid_object;
 pub mod pdb_blocks_eviction;
 pub mod pdb_invalid;
@@ -144,6 +147,9 @@ pub struct Registry {
 const RULES: &[&dyn Rule] = &[
     &daemonset_surge_conflict::DaemonsetSurgeConflict,
     &daemonset_surge_invalid::DaemonsetSurgeInvalid,
+    &deployment_strategy_invalid::DeploymentStrategyInvalid,
+    &extended_resource_invalid::ExtendedResourceInvalid,
+    &intorstr_invalid::IntorstrInvalid,
     &invalid_object::InvalidObject,
     &pdb_blocks_eviction::PdbBlocksEviction,
     &pdb_invalid::PdbInvalid,
