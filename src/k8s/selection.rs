@@ -12,7 +12,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use super::index::ObjectKey;
 use super::object::{Object, Typed};
-use super::selector::{Labels, Selector};
+use super::selector::{HashedLabels, LabelLookup, Selector, label_hash};
 use crate::finding::Location;
 use crate::source::FileId;
 use crate::yaml::{FieldPath, Target};
@@ -48,9 +48,8 @@ pub enum PodCount {
 #[derive(Debug, Clone)]
 pub struct Workload {
     pub key: ObjectKey,
-    pub display: String,
     /// The pod template's labels: what selectors match (never the workload's own labels).
-    pub labels: Labels,
+    pub labels: HashedLabels,
     /// `spec.template.metadata.labels` (or the nearest parent).
     pub labels_location: Location,
     pub pods: PodCount,
@@ -61,6 +60,15 @@ pub struct Workload {
 impl Workload {
     pub fn file(&self) -> FileId {
         self.labels_location.file
+    }
+
+    /// `Kind namespace/name` for messages.
+    pub fn display(&self) -> String {
+        let key = &self.key;
+        match &key.namespace {
+            Some(ns) => format!("{} {ns}/{}", key.kind, key.name),
+            None => format!("{} {}", key.kind, key.name),
+        }
     }
 
     pub fn of(object: &Object<'_, '_>) -> Option<Workload> {
@@ -84,10 +92,10 @@ impl Workload {
                 kind: object.kind.clone(),
                 name: object.name().unwrap_or_default().to_string(),
             },
-            display: object.display_name(),
             labels: template
                 .metadata
-                .and_then(|m| m.labels.clone())
+                .and_then(|m| m.labels.as_ref())
+                .map(HashedLabels::new)
                 .unwrap_or_default(),
             labels_location: object.locate(&labels_path, Target::Key),
             pods,
@@ -159,9 +167,9 @@ impl Claim {
     }
 }
 
-fn posting_key(namespace: Option<&str>, key: &str, value: &str) -> u64 {
+fn posting_key(namespace: Option<&str>, label: u64) -> u64 {
     let mut hasher = DefaultHasher::new();
-    (namespace, key, value).hash(&mut hasher);
+    (namespace, label).hash(&mut hasher);
     hasher.finish()
 }
 
@@ -200,9 +208,9 @@ impl Selection {
                     .entry(workload.key.namespace.clone())
                     .or_default()
                     .push(i);
-                for (key, value) in &workload.labels {
+                for &label in workload.labels.label_hashes() {
                     postings
-                        .entry(posting_key(namespace, key, value))
+                        .entry(posting_key(namespace, label))
                         .or_default()
                         .push(i);
                 }
@@ -217,7 +225,7 @@ impl Selection {
                     .iter()
                     .flat_map(|v| {
                         postings
-                            .get(&posting_key(namespace, key, v))
+                            .get(&posting_key(namespace, label_hash(key, v)))
                             .into_iter()
                             .flatten()
                             .copied()
@@ -301,7 +309,7 @@ impl Selection {
             .flatten()
             .map(|&w| &self.workloads[w])
             .filter(|w| {
-                keys.iter().all(|k| w.labels.contains_key(*k))
+                keys.iter().all(|k| w.labels.has_key(k))
                     && !budget.selector.matches(&w.labels)
                     && related(file, w.file())
             })

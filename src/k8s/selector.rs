@@ -3,6 +3,7 @@
 //! `ValidateLabelSelectorRequirement`.
 
 use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
@@ -10,6 +11,74 @@ use crate::yaml::FieldPath;
 
 /// The labels of a pod (a pod template's `metadata.labels`).
 pub type Labels = BTreeMap<String, String>;
+
+/// What a requirement asks of a set of labels: the value under a key, and whether a key is
+/// there at all.
+pub trait LabelLookup {
+    fn has_value(&self, key: &str, value: &str) -> bool;
+    fn has_key(&self, key: &str) -> bool;
+}
+
+impl LabelLookup for Labels {
+    fn has_value(&self, key: &str, value: &str) -> bool {
+        self.get(key).is_some_and(|v| v == value)
+    }
+
+    fn has_key(&self, key: &str) -> bool {
+        self.contains_key(key)
+    }
+}
+
+fn hash_of(parts: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    parts.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The hash of one label (key and value), as [`HashedLabels`] keeps it.
+pub fn label_hash(key: &str, value: &str) -> u64 {
+    hash_of((0u8, key, value))
+}
+
+fn key_hash(key: &str) -> u64 {
+    hash_of((1u8, key))
+}
+
+/// Labels kept for the set pass as sorted 64-bit hashes of every (key, value) and every key:
+/// a few bytes per label instead of two strings, so that summaries of every workload of a large
+/// run stay small. Every operator can be answered from them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HashedLabels {
+    labels: Vec<u64>,
+    keys: Vec<u64>,
+}
+
+impl HashedLabels {
+    pub fn new(labels: &Labels) -> Self {
+        let mut hashed = HashedLabels {
+            labels: labels.iter().map(|(k, v)| label_hash(k, v)).collect(),
+            keys: labels.keys().map(|k| key_hash(k)).collect(),
+        };
+        hashed.labels.sort_unstable();
+        hashed.keys.sort_unstable();
+        hashed
+    }
+
+    /// The hash of every (key, value), for indexes.
+    pub fn label_hashes(&self) -> &[u64] {
+        &self.labels
+    }
+}
+
+impl LabelLookup for HashedLabels {
+    fn has_value(&self, key: &str, value: &str) -> bool {
+        self.labels.binary_search(&label_hash(key, value)).is_ok()
+    }
+
+    fn has_key(&self, key: &str) -> bool {
+        self.keys.binary_search(&key_hash(key)).is_ok()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operator {
@@ -29,13 +98,13 @@ pub struct Requirement {
 
 impl Requirement {
     /// `Requirement.Matches`: `NotIn` and `DoesNotExist` match a pod without the label.
-    pub fn matches(&self, labels: &Labels) -> bool {
-        let value = labels.get(&self.key);
+    pub fn matches(&self, labels: &impl LabelLookup) -> bool {
+        let any_value = || self.values.iter().any(|v| labels.has_value(&self.key, v));
         match self.operator {
-            Operator::In => value.is_some_and(|v| self.values.contains(v)),
-            Operator::NotIn => value.is_none_or(|v| !self.values.contains(v)),
-            Operator::Exists => value.is_some(),
-            Operator::DoesNotExist => value.is_none(),
+            Operator::In => any_value(),
+            Operator::NotIn => !any_value(),
+            Operator::Exists => labels.has_key(&self.key),
+            Operator::DoesNotExist => !labels.has_key(&self.key),
         }
     }
 }
@@ -117,7 +186,7 @@ impl Selector {
     }
 
     /// Whether a pod with `labels` is selected.
-    pub fn matches(&self, labels: &Labels) -> bool {
+    pub fn matches(&self, labels: &impl LabelLookup) -> bool {
         match self {
             Selector::Nothing => false,
             Selector::Requirements(requirements) => requirements.iter().all(|r| r.matches(labels)),
@@ -270,6 +339,12 @@ mod tests {
             prop_assert_eq!(by_labels, by_in);
             prop_assert_eq!(by_in, !by_not_in);
             prop_assert_eq!(by_labels, pod.get(&key) == Some(&value));
+            let hashed = HashedLabels::new(&pod);
+            for operator in ["In", "NotIn", "Exists", "DoesNotExist"] {
+                let values = matches!(operator, "In" | "NotIn").then_some(&value_ref[..]);
+                let selector = Selector::parse(Some(&expression(&key, operator, values))).unwrap();
+                prop_assert_eq!(selector.matches(&hashed), selector.matches(&pod), "{}", operator);
+            }
             let exists = selects(&expression(&key, "Exists", None), &pod_pairs);
             let absent = selects(&expression(&key, "DoesNotExist", None), &pod_pairs);
             prop_assert_eq!(exists, !absent);

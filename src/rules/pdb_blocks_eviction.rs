@@ -83,7 +83,7 @@ impl Rule for PdbBlocksEviction {
         } else {
             Severity::Warning
         };
-        let names: Vec<&str> = targets.iter().map(|w| w.display.as_str()).collect();
+        let names: Vec<String> = targets.iter().map(|w| w.display()).collect();
         let field = budget.field;
         let desired = field.desired_healthy(replicas);
         let count = if counted.is_some() {
@@ -140,20 +140,22 @@ impl Rule for PdbBlocksEviction {
                     a.min_location.clone(),
                     format!(
                         "HorizontalPodAutoscaler {} scales {} down to {}",
-                        a.hpa_name, workload.display, a.min_replicas
+                        a.hpa_name,
+                        workload.display(),
+                        a.min_replicas
                     ),
                 ),
                 (None, crate::k8s::selection::PodCount::Replicas(Some(n))) => (
                     workload.replicas_location.clone(),
-                    format!("{} runs {n} replica(s)", workload.display),
+                    format!("{} runs {n} replica(s)", workload.display()),
                 ),
                 (None, crate::k8s::selection::PodCount::Replicas(None)) => (
                     workload.replicas_location.clone(),
-                    format!("{}: replicas not set, defaults to 1", workload.display),
+                    format!("{}: replicas not set, defaults to 1", workload.display()),
                 ),
                 (None, _) => (
                     workload.labels_location.clone(),
-                    format!("pods of {}", workload.display),
+                    format!("pods of {}", workload.display()),
                 ),
             };
             finding = finding.with_related(location, text);

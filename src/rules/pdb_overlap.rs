@@ -59,7 +59,7 @@ impl Rule for PdbOverlap {
             }
         }
         for (other, workloads) in pairs {
-            let names: Vec<&str> = workloads.iter().map(|w| w.display.as_str()).collect();
+            let names: Vec<String> = workloads.iter().map(|w| w.display()).collect();
             let message = format!(
                 "{} and {} both select the pods of {}: the eviction API refuses to evict a pod with more than one \
                  budget (HTTP 500 \"This pod has more than one PodDisruptionBudget, which the eviction subresource \
@@ -86,7 +86,7 @@ impl Rule for PdbOverlap {
             for workload in workloads {
                 finding = finding.with_related(
                     workload.labels_location.clone(),
-                    format!("the pod labels of {}", workload.display),
+                    format!("the pod labels of {}", workload.display()),
                 );
             }
             finding.path = Some(FieldPath::keys(&["spec", "selector"]).to_string());

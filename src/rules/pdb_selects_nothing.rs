@@ -113,18 +113,13 @@ impl Rule for PdbSelectsNothing {
             .anchors()
             .map(|r| format!("{}={}", r.key, r.values.join("|")))
             .collect();
-        let has: Vec<String> = budget
-            .selector
-            .anchors()
-            .filter_map(|r| Some(format!("{}={}", r.key, first.labels.get(&r.key)?)))
-            .collect();
         let message = format!(
-            "{}: the selector ({}) matches no workload in the input; {} has the same label keys with other values \
-             ({}). The budget protects nothing, and drains evict those pods without limit.",
+            "{}: the selector ({}) matches no workload in the input; {} carries the same label keys with other \
+             values (its pod labels are shown below). The budget protects nothing, and drains evict those pods \
+             without limit.",
             budget.display,
             wanted.join(", "),
-            first.display,
-            has.join(", ")
+            first.display(),
         );
         let mut finding = Finding::new(
             ID,
@@ -137,7 +132,7 @@ impl Rule for PdbSelectsNothing {
         for workload in near {
             finding = finding.with_related(
                 workload.labels_location.clone(),
-                format!("the pod labels of {}", workload.display),
+                format!("the pod labels of {}", workload.display()),
             );
         }
         finding.path = Some(FieldPath::keys(&["spec", "selector"]).to_string());

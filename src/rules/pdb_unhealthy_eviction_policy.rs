@@ -51,7 +51,7 @@ impl Rule for PdbUnhealthyEvictionPolicy {
         if desired < 1 {
             return;
         }
-        let names: Vec<&str> = targets.iter().map(|w| w.display.as_str()).collect();
+        let names: Vec<String> = targets.iter().map(|w| w.display()).collect();
         let written = budget.unhealthy_policy.is_some();
         let message = format!(
             "{}: unhealthyPodEvictionPolicy {}: when fewer than {desired} pod(s) of {} are \

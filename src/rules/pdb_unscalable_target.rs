@@ -44,7 +44,7 @@ impl Rule for PdbUnscalableTarget {
         if unscalable.is_empty() {
             return;
         }
-        let names: Vec<&str> = unscalable.iter().map(|w| w.display.as_str()).collect();
+        let names: Vec<String> = unscalable.iter().map(|w| w.display()).collect();
         let field = budget.field;
         let message = format!(
             "{}: {}={} needs the scale of the pods' controller, but {} {} no controller with a scale \
@@ -69,9 +69,9 @@ impl Rule for PdbUnscalableTarget {
                 workload.labels_location.clone(),
                 match workload.pods {
                     PodCount::Single => {
-                        format!("{} is a bare Pod: no controller", workload.display)
+                        format!("{} is a bare Pod: no controller", workload.display())
                     }
-                    _ => format!("{} has no scale subresource", workload.display),
+                    _ => format!("{} has no scale subresource", workload.display()),
                 },
             );
         }
