@@ -312,3 +312,15 @@ fn a_base_whose_replicas_an_overlay_patches_is_not_judged() {
     );
     assert_eq!(run(&["testdata/pdb-blocks-eviction/patched-by-overlay"]), 0);
 }
+
+#[test]
+fn a_budget_with_its_workload_in_one_file_ignores_neighbouring_files() {
+    let report = lint_paths(
+        &["testdata/pdb-blocks-eviction/self-contained-file"],
+        &Config::default(),
+        &options("pdb-blocks-eviction"),
+    );
+    // Counting the neighbour's 5 replicas would allow evictions; the budget's own file says 1.
+    assert_eq!(report.findings.len(), 1, "{}", render(&report));
+    assert!(report.findings[0].message.contains("at 1 replica(s)"));
+}

@@ -268,6 +268,12 @@ impl Selection {
                     .or_insert((rank, w));
             }
             let mut selected: Vec<usize> = nearest.into_values().map(|(_, w)| w).collect();
+            // A file that holds a budget and workloads it selects is self-contained (rendered
+            // output, a sample): other files' matches are other deployments, such as the
+            // neighbouring fixtures of a flat test-data directory.
+            if selected.iter().any(|&w| workloads[w].file() == file) {
+                selected.retain(|&w| workloads[w].file() == file);
+            }
             selected.sort_unstable();
             for &w in &selected {
                 selected_by.entry(w).or_default().push(b);
