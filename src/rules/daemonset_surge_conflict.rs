@@ -2,18 +2,31 @@
 //! new pod beside the old one on the same node and deletes the old one only when the new one is
 //! available; a host port or a scarce resource the old pod holds blocks that node forever.
 
-use super::{ObjectContext, Rule};
+use std::any::Any;
+
+use super::{ObjectContext, Rule, SetContext};
 use crate::config::ResourceCapacity;
-use crate::finding::Severity;
+use crate::finding::{Finding, Location, ObjectRef, Severity};
 use crate::k8s::daemonset::DaemonSetRolling;
 use crate::k8s::ports::host_ports;
 use crate::k8s::resources::{is_scarce, pod_request, requested_resources};
-use crate::k8s::{Object, Typed};
+use crate::k8s::surge::claim_volumes;
+use crate::k8s::{Object, ObjectIndex, Typed};
 use crate::yaml::{FieldPath, Target};
 
 pub const ID: &str = "daemonset-surge-conflict";
 
 pub struct DaemonsetSurgeConflict;
+
+/// A surging DaemonSet's claims, to look up their access modes in the set pass.
+struct ClaimCheck {
+    object: ObjectRef,
+    display: String,
+    namespace: Option<String>,
+    surge: String,
+    surge_location: Location,
+    claims: Vec<(String, FieldPath, Location)>,
+}
 
 const FIX: &str = "replace each node's pod in place (the default), or update on demand:\n\
 \x20 updateStrategy:\n\
@@ -44,6 +57,23 @@ impl Rule for DaemonsetSurgeConflict {
         let surge_path = FieldPath::keys(&["spec", "updateStrategy", "rollingUpdate", "maxSurge"]);
         let surge = rolling.max_surge.map(|s| s.to_string()).unwrap_or_default();
         let display = object.display_name();
+        let claims: Vec<_> = claim_volumes(&template)
+            .into_iter()
+            .map(|(name, path)| {
+                let location = object.locate(&path, Target::Value);
+                (name, path, location)
+            })
+            .collect();
+        if !claims.is_empty() {
+            cx.defer(ClaimCheck {
+                object: object.reference(),
+                display: display.clone(),
+                namespace: object.namespace().map(str::to_string),
+                surge: surge.clone(),
+                surge_location: object.locate(&surge_path, Target::Value),
+                claims,
+            });
+        }
         if let Some(port) = host_ports(&template).first() {
             let via = if port.from_host_network {
                 " (hostNetwork: true makes every containerPort a host port)"
@@ -116,6 +146,50 @@ impl Rule for DaemonsetSurgeConflict {
                     object.locate(&source.path, Target::Value),
                     format!("each pod needs {need} {resource}"),
                 );
+            cx.report(finding);
+        }
+    }
+
+    fn check_deferred(
+        &self,
+        deferred: Box<dyn Any + Send>,
+        index: &ObjectIndex,
+        cx: &mut SetContext<'_>,
+    ) {
+        let Ok(check) = deferred.downcast::<ClaimCheck>() else {
+            return;
+        };
+        for (name, _, location) in &check.claims {
+            let Some(claim) = index.claim(check.namespace.as_deref(), name, location.file) else {
+                continue;
+            };
+            if !claim.access_modes.iter().any(|m| m == "ReadWriteOncePod") {
+                continue;
+            }
+            let mut finding = Finding::new(
+                ID,
+                Severity::Error,
+                check.surge_location.clone(),
+                format!(
+                    "{}: DaemonSet surge starts each node's new pod while the old one runs, but PVC {name} is \
+                     ReadWriteOncePod: only one pod in the cluster may use it (\"node has pod using \
+                     PersistentVolumeClaim with the same name and ReadWriteOncePod access mode\"), so the new pod \
+                     never starts and the update never completes.",
+                    check.display
+                ),
+            )
+            .with_label(format!("maxSurge {}: new pod beside the old one on each node", check.surge))
+            .with_help(FIX)
+            .with_related(location.clone(), "every pod mounts this claim")
+            .with_related(
+                claim.modes_location.clone(),
+                format!("PersistentVolumeClaim {name} is ReadWriteOncePod"),
+            );
+            finding.path = Some(
+                FieldPath::keys(&["spec", "updateStrategy", "rollingUpdate", "maxSurge"])
+                    .to_string(),
+            );
+            finding.object = Some(check.object.clone());
             cx.report(finding);
         }
     }
