@@ -319,6 +319,8 @@ fn lint_object(
     }
     if !matches!(object.typed, Typed::Other) {
         outcome.index.extend(IndexEntry::of(&object));
+    } else {
+        outcome.index.extend(IndexEntry::of_untyped(&object));
     }
 }
 

@@ -123,7 +123,8 @@ impl BudgetSpec {
 
 /// How many pods one selected workload contributes (§B.2): at its smallest (the HPA's
 /// minReplicas) and as usually run (spec.replicas, kept inside the HPA's range). None for a
-/// DaemonSet, whose pod count is its number of eligible nodes.
+/// DaemonSet, whose pod count is its number of eligible nodes, and for a workload a KEDA
+/// ScaledObject scales.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TargetPods {
     pub worst: i64,
@@ -131,6 +132,10 @@ pub struct TargetPods {
 }
 
 pub fn target_pods(workload: &Workload, index: &ObjectIndex) -> Option<TargetPods> {
+    // KEDA decides the count; kubelint does not model its range.
+    if index.externally_scaled(&workload.key) {
+        return None;
+    }
     match workload.pods {
         PodCount::PerNode => None,
         PodCount::Single => Some(TargetPods {

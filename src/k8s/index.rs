@@ -48,6 +48,9 @@ pub enum IndexEntry {
         kind: String,
         name: String,
     },
+    /// A KEDA ScaledObject scales this workload: its replica count is not in the manifests
+    /// kubelint reads as typed objects (SEMANTICS.md §0.9).
+    ExternallyScaled(ObjectKey),
 }
 
 impl IndexEntry {
@@ -104,6 +107,22 @@ impl IndexEntry {
         })
     }
 
+    /// What the set pass needs of an object of a kind without a typed model: the target of a
+    /// KEDA `ScaledObject` (`spec.scaleTargetRef`, kind Deployment unless written).
+    pub fn of_untyped(object: &Object<'_, '_>) -> Option<IndexEntry> {
+        if object.kind != "ScaledObject" || !object.api_version.starts_with("keda.sh/") {
+            return None;
+        }
+        let doc = object.doc;
+        let target = doc.get(doc.get(object.root, "spec")?, "scaleTargetRef")?;
+        let text = |key: &str| doc.get(target, key).and_then(|n| doc.text(n));
+        Some(IndexEntry::ExternallyScaled(ObjectKey {
+            namespace: object.namespace().map(str::to_string),
+            kind: text("kind").unwrap_or("Deployment").to_string(),
+            name: text("name")?.to_string(),
+        }))
+    }
+
     /// What label selection needs of `object`: a workload's pod labels, a PDB's selector, a
     /// PVC's access modes.
     fn of_selection(object: &Object<'_, '_>) -> Option<IndexEntry> {
@@ -129,6 +148,8 @@ pub struct ObjectIndex {
     selection: Selection,
     /// (kind, name) of objects whose counts a patch changes.
     counts_patched: std::collections::HashSet<(String, String)>,
+    /// Workloads a KEDA ScaledObject scales.
+    externally_scaled: std::collections::HashSet<ObjectKey>,
     /// The directory of every file, by file id, to tell which objects belong together.
     dirs: Vec<PathBuf>,
 }
@@ -176,6 +197,9 @@ impl ObjectIndex {
                 IndexEntry::Claim { key, claim } => claims.entry(key).or_default().push(*claim),
                 IndexEntry::CountsPatched { kind, name } => {
                     index.counts_patched.insert((kind, name));
+                }
+                IndexEntry::ExternallyScaled(key) => {
+                    index.externally_scaled.insert(key);
                 }
                 IndexEntry::Autoscaler {
                     target,
@@ -238,6 +262,11 @@ impl ObjectIndex {
             && self
                 .counts_patched
                 .contains(&(kind.to_string(), name.to_string()))
+    }
+
+    /// Whether a KEDA ScaledObject scales the workload `key`: its replica range is unknown.
+    pub fn externally_scaled(&self, key: &ObjectKey) -> bool {
+        !self.externally_scaled.is_empty() && self.externally_scaled.contains(key)
     }
 
     /// Workloads the PDB `id` was probably meant to select (see [`Selection::near_misses`]).

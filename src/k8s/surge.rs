@@ -78,11 +78,13 @@ impl DeploymentRollout {
     }
 
     /// Where the rollout waits for a new pod, if anywhere in the replica range.
-    /// None too when a Kustomize overlay patches the replicas, the strategy or the HPA: the
-    /// base as written is not what is applied.
+    /// None too when a Kustomize overlay patches the replicas, the strategy or the HPA (the
+    /// base as written is not what is applied), and when a KEDA ScaledObject scales it (its
+    /// range is not modelled).
     pub fn waiting<'i>(&self, index: &'i ObjectIndex) -> Option<Waiting<'i>> {
         let range = self.range(index);
         let patched = index.counts_patched(&self.key.kind, &self.key.name)
+            || index.externally_scaled(&self.key)
             || range
                 .autoscaling
                 .is_some_and(|a| index.counts_patched("HorizontalPodAutoscaler", &a.hpa_name));
