@@ -385,3 +385,183 @@ impl Selection {
         self.claims.get(key).map_or(&[], Vec::as_slice)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::k8s::selector::Labels;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+    fn at(file: FileId, line: u32) -> Location {
+        Location {
+            file,
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 2,
+            start: line * 10,
+            end: line * 10 + 1,
+        }
+    }
+
+    fn workload(file: FileId, name: &str, ns: Option<&str>, labels: &[(&str, &str)]) -> Workload {
+        let labels: Labels = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Workload {
+            key: ObjectKey {
+                namespace: ns.map(str::to_string),
+                kind: "Deployment".into(),
+                name: name.into(),
+            },
+            labels: HashedLabels::new(&labels),
+            labels_location: at(file, 1),
+            pods: PodCount::Replicas(Some(1)),
+            replicas_location: at(file, 2),
+        }
+    }
+
+    /// `app: <app>`; `Selector::Requirements(vec![])` is `{}`, `Selector::Nothing` null.
+    fn app(app: &str) -> Selector {
+        let selector = LabelSelector {
+            match_labels: Some([("app".to_string(), app.to_string())].into()),
+            match_expressions: None,
+        };
+        Selector::parse(Some(&selector)).unwrap()
+    }
+
+    fn budget(file: FileId, offset: u32, name: &str, selector: Selector) -> Budget {
+        Budget {
+            id: ObjectId { file, offset },
+            namespace: Some("ns".into()),
+            name: name.into(),
+            display: name.into(),
+            selector,
+            selector_location: at(file, 3),
+        }
+    }
+
+    /// Files 0 and 1 belong together, file 2 is far away.
+    fn distance(a: FileId, b: FileId) -> Option<usize> {
+        match (a.min(b), a.max(b)) {
+            (x, y) if x == y => Some(0),
+            (0, 1) => Some(1),
+            _ => None,
+        }
+    }
+
+    fn names(targets: Vec<&Workload>) -> Vec<String> {
+        targets.iter().map(|w| w.display()).collect()
+    }
+
+    #[test]
+    fn budgets_select_by_labels_within_namespace_and_tree() {
+        let workloads = vec![
+            workload(1, "web", Some("ns"), &[("app", "web")]),
+            workload(1, "api", Some("ns"), &[("app", "api")]),
+            workload(1, "web", Some("other"), &[("app", "web")]),
+            workload(2, "far", Some("ns"), &[("app", "web")]),
+        ];
+        let budgets = vec![
+            budget(0, 0, "web", app("web")),
+            budget(0, 100, "everything", Selector::Requirements(Vec::new())),
+        ];
+        let selection = Selection::build(workloads, budgets, HashMap::new(), distance);
+        let id = ObjectId { file: 0, offset: 0 };
+        assert_eq!(names(selection.budget_targets(id)), ["Deployment ns/web"]);
+        let everything = ObjectId {
+            file: 0,
+            offset: 100,
+        };
+        assert_eq!(
+            names(selection.budget_targets(everything)),
+            ["Deployment ns/web", "Deployment ns/api"]
+        );
+        let overlaps = selection.overlapping_budgets(id);
+        assert_eq!(overlaps.len(), 1);
+        assert_eq!(overlaps[0].1[0].name, "everything");
+    }
+
+    #[test]
+    fn copies_count_once_and_a_self_contained_file_keeps_its_own() {
+        let workloads = vec![
+            // The same Deployment in a base (file 1) and beside the budget (file 0).
+            workload(1, "web", Some("ns"), &[("app", "web")]),
+            workload(0, "web", Some("ns"), &[("app", "web")]),
+            // Another workload with the same labels in a neighbouring file.
+            workload(1, "sample", Some("ns"), &[("app", "web")]),
+        ];
+        let selection = Selection::build(
+            workloads,
+            vec![budget(0, 0, "web", app("web"))],
+            HashMap::new(),
+            distance,
+        );
+        let targets = selection.budget_targets(ObjectId { file: 0, offset: 0 });
+        assert_eq!(targets.len(), 1);
+        assert_eq!(targets[0].file(), 0);
+    }
+
+    #[test]
+    fn two_versions_of_one_budget_do_not_overlap() {
+        let selection = Selection::build(
+            vec![workload(0, "web", Some("ns"), &[("app", "web")])],
+            vec![
+                budget(0, 0, "web", app("web")),
+                budget(1, 0, "web", app("web")),
+            ],
+            HashMap::new(),
+            distance,
+        );
+        assert!(
+            selection
+                .overlapping_budgets(ObjectId { file: 1, offset: 0 })
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_null_selector_selects_nothing() {
+        let selection = Selection::build(
+            vec![workload(0, "web", Some("ns"), &[("app", "web")])],
+            vec![budget(0, 0, "web", Selector::Nothing)],
+            HashMap::new(),
+            distance,
+        );
+        assert!(
+            selection
+                .budget_targets(ObjectId { file: 0, offset: 0 })
+                .is_empty()
+        );
+    }
+
+    /// Twenty thousand budgets over twenty thousand workloads: each budget looks only at its
+    /// own label's posting, so this takes milliseconds; a scan of every workload per budget
+    /// would do 400 million matches and take minutes in a debug build.
+    #[test]
+    fn matching_uses_postings_not_a_scan() {
+        let n = 20_000;
+        let workloads: Vec<Workload> = (0..n)
+            .map(|i| {
+                workload(
+                    0,
+                    &format!("w{i}"),
+                    Some("ns"),
+                    &[("app", &format!("a{i}"))],
+                )
+            })
+            .collect();
+        let budgets: Vec<Budget> = (0..n)
+            .map(|i| budget(0, i, &format!("b{i}"), app(&format!("a{i}"))))
+            .collect();
+        let start = std::time::Instant::now();
+        let selection = Selection::build(workloads, budgets, HashMap::new(), distance);
+        for i in (0..n).step_by(997) {
+            let targets = selection.budget_targets(ObjectId { file: 0, offset: i });
+            assert_eq!(targets.len(), 1);
+            assert_eq!(targets[0].key.name, format!("w{i}"));
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(3));
+    }
+}
