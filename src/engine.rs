@@ -232,11 +232,13 @@ fn lint_text(
                     &error.message,
                 ));
             }
-            Loaded::Document(doc) => {
-                if let Some(active) = active {
-                    lint_document(file, &doc, config, environments, active, outcome);
-                }
-            }
+            Loaded::Document(doc) => match active {
+                Some(active) => lint_document(file, &doc, config, environments, active, outcome),
+                None => outcome.index.extend(
+                    kustomize::patched_counts(&doc)
+                        .map(|(kind, name)| IndexEntry::CountsPatched { kind, name }),
+                ),
+            },
         }
     }
 }
@@ -372,10 +374,13 @@ fn lint_object(
         };
         entry.rule.check_object(&object, &mut cx);
     }
-    // Untyped kinds leave nothing, except Secrets, whose keys `envFrom` imports.
+    // Untyped kinds leave only what a rule reads of them: the keys of a Secret (`envFrom`
+    // imports them), the target of a KEDA ScaledObject.
     if !matches!(object.typed, Typed::Other) || object.kind == "Secret" {
         outcome.index.extend(IndexEntry::of(&object));
         outcome.index.extend(IndexEntry::for_environments(&object));
+    } else {
+        outcome.index.extend(IndexEntry::of_untyped(&object));
     }
     let origin = object.origin();
     if object.environment.is_some() || origin.is_some() {

@@ -90,6 +90,30 @@ fn patch_paths(text: &str) -> Vec<String> {
     paths
 }
 
+/// The fields whose patched value decides replica counts, budgets and rollouts: a base that
+/// an overlay patches there is not what is applied.
+const COUNT_FIELDS: [&str; 6] = [
+    "replicas",
+    "minReplicas",
+    "maxReplicas",
+    "minAvailable",
+    "maxUnavailable",
+    "strategy",
+];
+
+/// The kind and name of the object a strategic-merge patch document changes, when it sets one
+/// of [`COUNT_FIELDS`] under `spec`.
+pub fn patched_counts(doc: &Document<'_>) -> Option<(String, String)> {
+    let root = doc.root.filter(|r| doc.is_map(*r))?;
+    let kind = doc.text(doc.get(root, "kind")?)?;
+    let name = doc.text(doc.get(doc.get(root, "metadata")?, "name")?)?;
+    let spec = doc.get(root, "spec")?;
+    COUNT_FIELDS
+        .iter()
+        .any(|field| doc.get(spec, field).is_some())
+        .then(|| (kind.to_string(), name.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -259,6 +259,33 @@ fn gunicorn_config_in_another_file_is_where_the_finding_points() {
 }
 
 #[test]
+fn claim_in_another_file_is_a_related_location() {
+    let report = lint_paths(
+        &["testdata/rollout-surge-rwop-volume/claim-in-another-file"],
+        &Config::default(),
+        &options("rollout-surge-rwop-volume"),
+    );
+    assert_eq!(report.findings.len(), 1, "{}", render(&report));
+    let finding = &report.findings[0];
+    assert!(
+        report.files[finding.location.file]
+            .name
+            .ends_with("deployment.yaml")
+    );
+    let claim = finding
+        .related
+        .iter()
+        .find(|r| {
+            report.files[r.location.file]
+                .name
+                .ends_with("storage/pvc.yaml")
+        })
+        .expect("the claim's accessModes are related");
+    assert_eq!(claim.location.line, 7, "{:?}", claim.location);
+    insta::assert_snapshot!(render(&report));
+}
+
+#[test]
 fn a_thread_count_from_a_configmap_in_another_file_points_at_its_line() {
     let report = lint_paths(
         &["testdata/threads-exceed-cpu-limit/configmap-in-another-file"],
@@ -285,4 +312,64 @@ fn a_thread_count_from_a_configmap_in_another_file_points_at_its_line() {
         "{related_files:?}"
     );
     insta::assert_snapshot!(render(&report));
+}
+
+#[test]
+fn pdb_workload_in_another_file_is_a_related_location() {
+    let report = lint_paths(
+        &["testdata/pdb-blocks-eviction/workload-in-another-file"],
+        &Config::default(),
+        &options("pdb-blocks-eviction"),
+    );
+    assert_eq!(report.findings.len(), 1, "{}", render(&report));
+    let finding = &report.findings[0];
+    assert!(
+        report.files[finding.location.file]
+            .name
+            .ends_with("pdb/pdb.yaml")
+    );
+    let replicas = finding
+        .related
+        .iter()
+        .find(|r| {
+            report.files[r.location.file]
+                .name
+                .ends_with("deployment.yaml")
+        })
+        .expect("the Deployment's replicas are related");
+    // No replicas field: the default, at the Deployment's `spec`.
+    assert!(
+        replicas.message.contains("defaults to 1"),
+        "{}",
+        replicas.message
+    );
+    insta::assert_snapshot!(render(&report));
+}
+
+#[test]
+fn a_base_whose_replicas_an_overlay_patches_is_not_judged() {
+    let run = |paths: &[&str]| {
+        lint_paths(paths, &Config::default(), &options("pdb-blocks-eviction"))
+            .findings
+            .len()
+    };
+    // The base alone blocks (1 replica, minAvailable 2); with the overlay that patches its
+    // replicas, the base is not what is applied.
+    assert_eq!(
+        run(&["testdata/pdb-blocks-eviction/patched-by-overlay/base"]),
+        1
+    );
+    assert_eq!(run(&["testdata/pdb-blocks-eviction/patched-by-overlay"]), 0);
+}
+
+#[test]
+fn a_budget_with_its_workload_in_one_file_ignores_neighbouring_files() {
+    let report = lint_paths(
+        &["testdata/pdb-blocks-eviction/self-contained-file"],
+        &Config::default(),
+        &options("pdb-blocks-eviction"),
+    );
+    // Counting the neighbour's 5 replicas would allow evictions; the budget's own file says 1.
+    assert_eq!(report.findings.len(), 1, "{}", render(&report));
+    assert!(report.findings[0].message.contains("at 1 replica(s)"));
 }

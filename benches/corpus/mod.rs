@@ -3,7 +3,8 @@
 //! Every chart is one multi-document stream of 50–200 KB, written to `<out>/<chart>/rendered.yaml`:
 //! mostly Deployments (probes, resources, env with secret references, security contexts,
 //! volumes), with Services, ConfigMaps, StatefulSets, PodDisruptionBudgets, HPAs and a ~2 %
-//! share of GPU Deployments, so that the rules find something. Documents come in Helm's
+//! share of GPU Deployments with the PersistentVolumeClaim of their models, so that the rules
+//! and the set pass (label selection, claims, HPAs) find something. Documents come in Helm's
 //! install order, each after a `# Source:` comment. The same seed and size give the same bytes,
 //! and a bigger corpus starts with the files of a smaller one.
 //!
@@ -199,6 +200,7 @@ enum Kind {
     PodDisruptionBudget,
     ServiceAccount,
     ConfigMap,
+    PersistentVolumeClaim,
     Service,
     Deployment,
     HorizontalPodAutoscaler,
@@ -307,6 +309,7 @@ impl Chart {
         }
         match workload {
             Workload::Gpu => {
+                app.models_claim(docs.next(Kind::PersistentVolumeClaim))?;
                 app.gpu_deployment(rng, docs.next(Kind::Deployment))?;
                 if rng.percent(20) {
                     app.hpa(rng, 1, docs.next(Kind::HorizontalPodAutoscaler))?;
@@ -720,6 +723,23 @@ spec:
             claimName: {name}-models
 "
         )
+    }
+
+    /// The claim a GPU Deployment mounts its models from (no random draws, so that adding it
+    /// left the rest of the stream as it was).
+    fn models_claim(&self, out: &mut String) -> fmt::Result {
+        let claim = format!("{}-models", self.name);
+        self.head(out, "pvc.yaml", "v1", "PersistentVolumeClaim", &claim)?;
+        out.push_str(
+            "spec:
+  accessModes:
+    - ReadWriteOnce
+  resources:
+    requests:
+      storage: 200Gi
+",
+        );
+        Ok(())
     }
 
     fn service(&self, rng: &mut Rng, headless: bool, out: &mut String) -> fmt::Result {

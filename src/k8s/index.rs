@@ -7,6 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::object::{Object, Typed};
 use super::quantity::Quantity;
+use super::selection::{Budget, Claim, ObjectId, Selection, Workload};
 use crate::env::pairing::{self, Pairing};
 use crate::env::summary::{self, LimitRangeSummary, WorkloadSummary};
 use crate::finding::Location;
@@ -81,12 +82,28 @@ pub enum IndexEntry {
     },
     /// A workload with an environment, for the cross-environment rules (SEMANTICS.md §E).
     Workload(Box<WorkloadSummary>),
-    /// A LimitRange's container defaults (SEMANTICS.md §0.3).
     /// A LimitRange's container defaults by environment (SEMANTICS.md §0.3).
     EnvLimitRange(Box<LimitRangeSummary>),
     ConfigMap(ConfigMapEntry),
     Secret(SecretEntry),
+    /// A LimitRange's container defaults (SEMANTICS.md §0.3).
     LimitRange(LimitRangeDefaults),
+    // Label selection (src/k8s/selection.rs).
+    Selectable(Box<Workload>),
+    DisruptionBudget(Box<Budget>),
+    Claim {
+        key: ObjectKey,
+        claim: Box<Claim>,
+    },
+    /// A Kustomize patch changes this object's replicas, HPA range, budget or strategy: the
+    /// base as written is not what is applied (src/kustomize.rs `patched_counts`).
+    CountsPatched {
+        kind: String,
+        name: String,
+    },
+    /// A KEDA ScaledObject scales this workload: its replica count is not in the manifests
+    /// kubelint reads as typed objects (SEMANTICS.md §0.9).
+    ExternallyScaled(ObjectKey),
 }
 
 /// The keys of a Secret's `data` and `stringData`, read from the tree (Secrets are not
@@ -186,6 +203,9 @@ impl IndexEntry {
 
     /// What the set pass needs to remember of `object`, if anything.
     pub fn of(object: &Object<'_, '_>) -> Option<IndexEntry> {
+        if let Some(entry) = IndexEntry::of_selection(object) {
+            return Some(entry);
+        }
         let (min, max, target_kind, target_name, target_api) = match &object.typed {
             Typed::HorizontalPodAutoscalerV2(h) => {
                 let spec = &h.spec;
@@ -238,6 +258,39 @@ impl IndexEntry {
             },
         })
     }
+
+    /// What the set pass needs of an object of a kind without a typed model: the target of a
+    /// KEDA `ScaledObject` (`spec.scaleTargetRef`, kind Deployment unless written).
+    pub fn of_untyped(object: &Object<'_, '_>) -> Option<IndexEntry> {
+        if object.kind != "ScaledObject" || !object.api_version.starts_with("keda.sh/") {
+            return None;
+        }
+        let doc = object.doc;
+        let target = doc.get(doc.get(object.root, "spec")?, "scaleTargetRef")?;
+        let text = |key: &str| doc.get(target, key).and_then(|n| doc.text(n));
+        Some(IndexEntry::ExternallyScaled(ObjectKey {
+            namespace: object.namespace().map(str::to_string),
+            kind: text("kind").unwrap_or("Deployment").to_string(),
+            name: text("name")?.to_string(),
+        }))
+    }
+
+    /// What label selection needs of `object`: a workload's pod labels, a PDB's selector, a
+    /// PVC's access modes.
+    fn of_selection(object: &Object<'_, '_>) -> Option<IndexEntry> {
+        match &object.typed {
+            Typed::PodDisruptionBudget(_) => {
+                Budget::of(object).map(|b| IndexEntry::DisruptionBudget(Box::new(b)))
+            }
+            Typed::PersistentVolumeClaim(_) => {
+                Claim::of(object).map(|(key, claim)| IndexEntry::Claim {
+                    key,
+                    claim: Box::new(claim),
+                })
+            }
+            _ => Workload::of(object).map(|w| IndexEntry::Selectable(Box::new(w))),
+        }
+    }
 }
 
 /// A namespace in an environment: where a LimitRange applies.
@@ -251,6 +304,11 @@ pub struct ObjectIndex {
     config_maps: HashMap<String, Vec<ConfigMapEntry>>,
     secrets: HashMap<String, Vec<SecretEntry>>,
     limit_ranges: Vec<LimitRangeDefaults>,
+    selection: Selection,
+    /// (kind, name) of objects whose counts a patch changes.
+    counts_patched: std::collections::HashSet<(String, String)>,
+    /// Workloads a KEDA ScaledObject scales.
+    externally_scaled: std::collections::HashSet<ObjectKey>,
     /// The directory of every file, by file id, to tell which objects belong together.
     dirs: Vec<PathBuf>,
     /// The environment of every file, by file id: objects of two environments never relate.
@@ -294,8 +352,20 @@ impl ObjectIndex {
                 .collect(),
             ..ObjectIndex::default()
         };
+        let mut workloads = Vec::new();
+        let mut budgets = Vec::new();
+        let mut claims: HashMap<ObjectKey, Vec<Claim>> = HashMap::new();
         for entry in entries {
             match entry {
+                IndexEntry::Selectable(workload) => workloads.push(*workload),
+                IndexEntry::DisruptionBudget(budget) => budgets.push(*budget),
+                IndexEntry::Claim { key, claim } => claims.entry(key).or_default().push(*claim),
+                IndexEntry::CountsPatched { kind, name } => {
+                    index.counts_patched.insert((kind, name));
+                }
+                IndexEntry::ExternallyScaled(key) => {
+                    index.externally_scaled.insert(key);
+                }
                 IndexEntry::Autoscaler {
                     target,
                     autoscaling,
@@ -329,6 +399,8 @@ impl ObjectIndex {
                 IndexEntry::LimitRange(entry) => index.limit_ranges.push(entry),
             }
         }
+        index.selection =
+            Selection::build(workloads, budgets, claims, |a, b| index.files_related(a, b));
         index
     }
 
@@ -405,6 +477,15 @@ impl ObjectIndex {
         })
     }
 
+    /// How far apart two files are, when they belong to one deployment (see [`relatedness`])
+    /// and one environment.
+    fn files_related(&self, a: FileId, b: FileId) -> Option<usize> {
+        if !self.same_environment(a, b) {
+            return None;
+        }
+        relatedness(self.dir(a), self.dir(b))
+    }
+
     /// The HPA that scales the workload written in file `from`: the nearest one by directory
     /// (see [`relatedness`]); among equally near ones, the one allowing the fewest replicas.
     pub fn autoscaling(&self, key: &ObjectKey, from: FileId) -> Option<&Autoscaling> {
@@ -452,6 +533,64 @@ impl ObjectIndex {
         self.env_limit_ranges
             .get(&(namespace.map(str::to_string), environment.cloned()))
             .map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Label selection: PDBs and the workloads they select, PVCs by name.
+impl ObjectIndex {
+    pub fn budget(&self, id: ObjectId) -> Option<&Budget> {
+        self.selection.budget(id)
+    }
+
+    /// The workloads (of related files, in the budget's namespace) whose pods the PDB `id`
+    /// selects.
+    pub fn budget_targets(&self, id: ObjectId) -> Vec<&Workload> {
+        self.selection.budget_targets(id)
+    }
+
+    /// For each workload the PDB `id` selects, the other PDBs selecting it.
+    pub fn overlapping_budgets(&self, id: ObjectId) -> Vec<(&Workload, Vec<&Budget>)> {
+        self.selection.overlapping_budgets(id)
+    }
+
+    /// Whether a Kustomize patch changes the replicas, HPA range, budget or strategy of the
+    /// object `kind`/`name` (in any namespace): then the object as written is only a base, and
+    /// checks that depend on those counts would judge something never applied.
+    pub fn counts_patched(&self, kind: &str, name: &str) -> bool {
+        !self.counts_patched.is_empty()
+            && self
+                .counts_patched
+                .contains(&(kind.to_string(), name.to_string()))
+    }
+
+    /// Whether a KEDA ScaledObject scales the workload `key`: its replica range is unknown.
+    pub fn externally_scaled(&self, key: &ObjectKey) -> bool {
+        !self.externally_scaled.is_empty() && self.externally_scaled.contains(key)
+    }
+
+    /// Workloads the PDB `id` was probably meant to select (see [`Selection::near_misses`]).
+    pub fn budget_near_misses(&self, id: ObjectId) -> Vec<&Workload> {
+        self.selection
+            .near_misses(id, |a, b| self.files_related(a, b).is_some())
+    }
+
+    /// The PersistentVolumeClaim `name` in `namespace` that a pod written in file `from`
+    /// mounts: the nearest by directory.
+    pub fn claim(&self, namespace: Option<&str>, name: &str, from: FileId) -> Option<&Claim> {
+        let key = ObjectKey {
+            namespace: namespace.map(str::to_string),
+            kind: "PersistentVolumeClaim".to_string(),
+            name: name.to_string(),
+        };
+        self.selection
+            .claims(&key)
+            .iter()
+            .filter_map(|c| {
+                let file = c.modes_location.file;
+                Some(((self.files_related(from, file)?, file != from), c))
+            })
+            .min_by_key(|(rank, _)| *rank)
+            .map(|(_, c)| c)
     }
 }
 

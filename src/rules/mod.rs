@@ -5,6 +5,9 @@ pub mod celery_child_recycling_missing;
 pub mod celery_concurrency_host_cpus;
 pub mod celery_max_memory_per_child_ineffective;
 pub mod cpu_count_from_host;
+pub mod daemonset_surge_conflict;
+pub mod daemonset_surge_invalid;
+pub mod deployment_strategy_invalid;
 pub mod downward_api_cpu_divisor;
 pub mod downward_api_cpu_without_limit;
 pub mod env_limit_below_peer_request;
@@ -13,20 +16,32 @@ pub mod env_pairing_ambiguous;
 pub mod env_replicas_far_below;
 pub mod env_resources_far_below;
 pub mod env_resources_missing;
+pub mod extended_resource_invalid;
 pub mod gunicorn_boot_timeout_risk;
 pub mod gunicorn_jitter_without_max_requests;
 pub mod gunicorn_max_requests_jitter_small;
 pub mod gunicorn_max_requests_missing;
 pub mod gunicorn_max_requests_without_jitter;
 pub mod gunicorn_workers_exceed_cpu_limit;
+pub mod intorstr_invalid;
 pub mod invalid_object;
+pub mod pdb_blocks_eviction;
+pub mod pdb_invalid;
+pub mod pdb_overlap;
+pub mod pdb_selects_nothing;
+pub mod pdb_unhealthy_eviction_policy;
+pub mod pdb_unscalable_target;
 pub mod resources_cpu_no_milli_suffix;
 pub mod resources_limit_below_request;
 pub mod resources_memory_limit_missing;
 pub mod resources_memory_milli_suffix;
 pub mod resources_quantity_invalid;
 pub mod resources_requests_missing;
+pub mod rollout_surge_hostport;
+pub mod rollout_surge_rwo_volume;
+pub mod rollout_surge_rwop_volume;
 pub mod rollout_surge_scarce_resource;
+pub mod rollout_surge_self_anti_affinity;
 pub mod threads_exceed_cpu_limit;
 pub mod threads_node_sized_without_cpu_limit;
 pub mod threads_times_processes_exceed_cpu_limit;
@@ -184,6 +199,9 @@ const RULES: &[&dyn Rule] = &[
     &celery_concurrency_host_cpus::CeleryConcurrencyHostCpus,
     &celery_max_memory_per_child_ineffective::CeleryMaxMemoryPerChildIneffective,
     &cpu_count_from_host::CpuCountFromHost,
+    &daemonset_surge_conflict::DaemonsetSurgeConflict,
+    &daemonset_surge_invalid::DaemonsetSurgeInvalid,
+    &deployment_strategy_invalid::DeploymentStrategyInvalid,
     &downward_api_cpu_divisor::DownwardApiCpuDivisor,
     &downward_api_cpu_without_limit::DownwardApiCpuWithoutLimit,
     &env_limit_below_peer_request::EnvLimitBelowPeerRequest,
@@ -192,20 +210,32 @@ const RULES: &[&dyn Rule] = &[
     &env_replicas_far_below::EnvReplicasFarBelow,
     &env_resources_far_below::EnvResourcesFarBelow,
     &env_resources_missing::EnvResourcesMissing,
+    &extended_resource_invalid::ExtendedResourceInvalid,
     &gunicorn_boot_timeout_risk::GunicornBootTimeoutRisk,
     &gunicorn_jitter_without_max_requests::GunicornJitterWithoutMaxRequests,
     &gunicorn_max_requests_jitter_small::GunicornMaxRequestsJitterSmall,
     &gunicorn_max_requests_missing::GunicornMaxRequestsMissing,
     &gunicorn_max_requests_without_jitter::GunicornMaxRequestsWithoutJitter,
     &gunicorn_workers_exceed_cpu_limit::GunicornWorkersExceedCpuLimit,
+    &intorstr_invalid::IntorstrInvalid,
     &invalid_object::InvalidObject,
+    &pdb_blocks_eviction::PdbBlocksEviction,
+    &pdb_invalid::PdbInvalid,
+    &pdb_overlap::PdbOverlap,
+    &pdb_selects_nothing::PdbSelectsNothing,
+    &pdb_unhealthy_eviction_policy::PdbUnhealthyEvictionPolicy,
+    &pdb_unscalable_target::PdbUnscalableTarget,
     &resources_cpu_no_milli_suffix::ResourcesCpuNoMilliSuffix,
     &resources_limit_below_request::ResourcesLimitBelowRequest,
     &resources_memory_limit_missing::ResourcesMemoryLimitMissing,
     &resources_memory_milli_suffix::ResourcesMemoryMilliSuffix,
     &resources_quantity_invalid::ResourcesQuantityInvalid,
     &resources_requests_missing::ResourcesRequestsMissing,
+    &rollout_surge_hostport::RolloutSurgeHostport,
+    &rollout_surge_rwo_volume::RolloutSurgeRwoVolume,
+    &rollout_surge_rwop_volume::RolloutSurgeRwopVolume,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
+    &rollout_surge_self_anti_affinity::RolloutSurgeSelfAntiAffinity,
     &threads_exceed_cpu_limit::ThreadsExceedCpuLimit,
     &threads_node_sized_without_cpu_limit::ThreadsNodeSizedWithoutCpuLimit,
     &threads_times_processes_exceed_cpu_limit::ThreadsTimesProcessesExceedCpuLimit,
