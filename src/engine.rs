@@ -17,6 +17,7 @@ use crate::rules::{
     Deferred, ObjectContext, RuleEntry, SetContext, invalid_object, registry, yaml_syntax,
 };
 use crate::source::{FileId, SourceFile};
+use crate::suppress::{self, Comments, FileSuppressions};
 use crate::walk::Input;
 use crate::yaml::{Document, Loaded, Loader, NodeId, Span};
 
@@ -40,6 +41,7 @@ struct FileOutcome {
     findings: Vec<Finding>,
     deferred: Vec<Deferred>,
     index: Vec<IndexEntry>,
+    suppressions: FileSuppressions,
     documents: usize,
     objects: usize,
     error: Option<String>,
@@ -180,6 +182,7 @@ fn lint_text(
     active: Option<&[&RuleEntry]>,
     outcome: &mut FileOutcome,
 ) {
+    let mut comments = Comments::scan(file.text);
     for loaded in Loader::new(file.text) {
         outcome.documents += 1;
         match loaded {
@@ -191,12 +194,14 @@ fn lint_text(
                 ));
             }
             Loaded::Document(doc) => {
+                comments.resolve(&doc);
                 if let Some(active) = active {
                     lint_document(file, &doc, config, active, outcome);
                 }
             }
         }
     }
+    comments.finish(file, &mut outcome.suppressions, &mut outcome.findings);
 }
 
 /// The string value of `key` in the mapping `node`, when it is a string.
@@ -281,6 +286,14 @@ fn lint_object(
         return;
     };
     outcome.objects += 1;
+    suppress::read_annotations(
+        file,
+        doc,
+        root,
+        &reference(api_version, kind),
+        &mut outcome.suppressions,
+        &mut outcome.findings,
+    );
     let (metadata, typed) = match decode_object(doc, root, api_version, kind) {
         Ok(decoded) => decoded,
         Err(error) => {
@@ -332,6 +345,7 @@ fn finish(
     let mut deferred = Vec::new();
     let mut entries = Vec::new();
     let mut errors = Vec::new();
+    let mut suppressions = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         summary.files += 1;
         summary.documents += outcome.documents;
@@ -341,6 +355,7 @@ fn finish(
         deferred.extend(outcome.deferred);
         entries.extend(outcome.index);
         errors.extend(outcome.error);
+        suppressions.push(outcome.suppressions);
     }
     let index = ObjectIndex::build(entries, files.iter().map(|f| f.name.as_str()));
     let mut cx = SetContext {
@@ -361,9 +376,12 @@ fn finish(
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+    // After the set pass, so that its findings can be suppressed like any other.
+    let (findings, suppressed) = suppress::apply(findings, &suppressions);
     let mut report = Report {
         files,
         findings,
+        suppressed,
         summary,
         errors,
     };

@@ -2,6 +2,7 @@
 //! `rules/<rule-id>.md`, the single source of each rule's documentation.
 
 pub mod invalid_object;
+pub mod invalid_suppression;
 pub mod rollout_surge_scarce_resource;
 pub mod yaml_syntax;
 
@@ -131,6 +132,7 @@ pub struct Registry {
 /// The one list of all rules.
 const RULES: &[&dyn Rule] = &[
     &invalid_object::InvalidObject,
+    &invalid_suppression::InvalidSuppression,
     &rollout_surge_scarce_resource::RolloutSurgeScarceResource,
     &yaml_syntax::YamlSyntax,
 ];

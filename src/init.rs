@@ -1,0 +1,106 @@
+//! `kubelint init`: a commented starter `.kubelint.yaml` with every option set to the value
+//! kubelint uses when the option is absent, so that the file changes nothing until it is
+//! edited. The rule list comes from the registry, so a new rule appears in it by itself.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::config::{CONFIG_FILE_NAME, SCHEMA_URL};
+use crate::rules::registry;
+
+/// The starter file's text.
+pub fn starter() -> String {
+    let mut text = format!(
+        "\
+# yaml-language-server: $schema={SCHEMA_URL}
+# kubelint configuration. Every option is shown with the value kubelint uses when it is
+# absent, so this file changes nothing until you edit it.
+# Reference: https://github.com/kubelint/kubelint#configuration
+
+# Each rule's level: off | info | warning | error (`kubelint explain RULE` says what it checks).
+rules:
+"
+    );
+    let entries = registry().entries();
+    let width = entries.iter().map(|e| e.meta.id.len()).max().unwrap_or(0) + 1;
+    for entry in entries {
+        let meta = &entry.meta;
+        let key = format!("{}:", meta.id);
+        let _ = writeln!(
+            text,
+            "  {key:width$} {:7}  # {}",
+            meta.severity.as_str(),
+            meta.summary
+        );
+    }
+    text.push_str(
+        "\
+# Files and directories to skip, as globs (like --exclude), e.g. [\"vendor/**\", \"**/*.tmpl.yaml\"].
+exclude: []
+
+# What kubelint cannot see in the manifests: the spare capacity of your cluster.
+capacity:
+  # Spare units of an extended resource kept free for rollouts: freePerNode on the best node,
+  # freeTotal in the cluster. null (or no entry) means unknown: a rollout that needs a spare
+  # unit is a warning. With numbers, kubelint decides: enough spare units, no finding; too few,
+  # an error.
+  extendedResources:
+    nvidia.com/gpu: {freePerNode: null, freeTotal: null}
+  # true: treat unknown spare capacity as none, so those rollouts are errors, not warnings.
+  assumeNoSpare: false
+",
+    );
+    text
+}
+
+/// Writes the starter file at `path` (a file, or a directory to write `.kubelint.yaml` in;
+/// default: the working directory). Refuses to replace a file unless `force`.
+pub fn write_starter(path: Option<&Path>, force: bool) -> Result<PathBuf, String> {
+    let target = match path {
+        Some(path) if path.is_dir() => path.join(CONFIG_FILE_NAME),
+        Some(path) => path.to_path_buf(),
+        None => PathBuf::from(CONFIG_FILE_NAME),
+    };
+    let name = target.display();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        // Never replace a file someone wrote, even one created since we looked.
+        options.create_new(true);
+    }
+    let mut file = options.open(&target).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!("{name} already exists; `kubelint init --force` replaces it")
+        }
+        _ => format!("{name}: cannot write: {e}"),
+    })?;
+    file.write_all(starter().as_bytes())
+        .map_err(|e| format!("{name}: cannot write: {e}"))?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, RuleLevel};
+
+    #[test]
+    fn the_starter_loads_and_names_every_rule_at_its_own_severity() {
+        let config = Config::parse(CONFIG_FILE_NAME, &starter()).expect("the starter loads");
+        for entry in registry().entries() {
+            assert_eq!(
+                config.level(entry.meta.id),
+                Some(RuleLevel::Level(entry.meta.severity)),
+                "{}",
+                entry.meta.id
+            );
+        }
+        assert!(config.exclude.is_empty());
+        assert!(!config.capacity.assume_no_spare);
+        let gpu = config.capacity.extended_resources["nvidia.com/gpu"];
+        assert_eq!((gpu.free_per_node, gpu.free_total), (None, None));
+    }
+}
