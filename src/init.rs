@@ -1,6 +1,8 @@
 //! `kubelint init`: a commented starter `.kubelint.yaml` with every option set to the value
 //! kubelint uses when the option is absent, so that the file changes nothing until it is
-//! edited. The rule list comes from the registry, so a new rule appears in it by itself.
+//! edited. Rule levels are listed commented out: setting a rule's level pins it, and some
+//! rules choose the severity of each finding (rollout-surge-scarce-resource raises it when the
+//! capacity is known). The rule list comes from the registry, so a new rule appears by itself.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -18,7 +20,9 @@ pub fn starter() -> String {
 # absent, so this file changes nothing until you edit it.
 # Reference: https://github.com/kubelint/kubelint#configuration
 
-# Each rule's level: off | info | warning | error (`kubelint explain RULE` says what it checks).
+# Each rule's level: off | info | warning | error. A rule not listed keeps its own severity,
+# which some rules choose per finding; uncomment a line to change it. `kubelint explain RULE`
+# says what a rule checks.
 rules:
 "
     );
@@ -29,7 +33,7 @@ rules:
         let key = format!("{}:", meta.id);
         let _ = writeln!(
             text,
-            "  {key:width$} {:7}  # {}",
+            "  # {key:width$} {:7}  # {}",
             meta.severity.as_str(),
             meta.summary
         );
@@ -88,14 +92,19 @@ mod tests {
     use crate::config::{Config, RuleLevel};
 
     #[test]
-    fn the_starter_loads_and_names_every_rule_at_its_own_severity() {
-        let config = Config::parse(CONFIG_FILE_NAME, &starter()).expect("the starter loads");
+    fn the_starter_loads_and_lists_every_rule_without_pinning_its_level() {
+        let text = starter();
+        let config = Config::parse(CONFIG_FILE_NAME, &text).expect("the starter loads");
+        assert!(config.rules.is_empty());
         for entry in registry().entries() {
+            let line = format!("  # {}:", entry.meta.id);
+            assert!(text.contains(&line), "{line}");
+            // Uncommenting the line gives a file that sets the rule to its default level.
+            let uncommented = text.replace(&line, &format!("  {}:", entry.meta.id));
+            let config = Config::parse(CONFIG_FILE_NAME, &uncommented).expect("still loads");
             assert_eq!(
                 config.level(entry.meta.id),
-                Some(RuleLevel::Level(entry.meta.severity)),
-                "{}",
-                entry.meta.id
+                Some(RuleLevel::Level(entry.meta.severity))
             );
         }
         assert!(config.exclude.is_empty());
