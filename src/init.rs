@@ -39,7 +39,7 @@ rules:
         );
     }
     text.push_str(
-        "\
+        "
 # Files and directories to skip, as globs (like --exclude), e.g. [\"vendor/**\", \"**/*.tmpl.yaml\"].
 exclude: []
 
