@@ -127,6 +127,17 @@ fn suppression_snippets_suppress_what_fires_without_them() {
 }
 
 #[test]
+fn the_schema_line_the_readme_shows_is_the_one_init_writes() {
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
+    let line = format!(
+        "# yaml-language-server: $schema={}",
+        kubelint::config::SCHEMA_URL
+    );
+    assert!(readme.contains(&line), "README.md shows {line}");
+    assert!(kubelint::init::starter().starts_with(&line));
+}
+
+#[test]
 fn init_snippet_writes_a_config() {
     let dir = tempfile::tempdir().unwrap();
     for line in commands(&blocks("sh", "init")[0]) {
