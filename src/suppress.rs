@@ -355,8 +355,11 @@ impl<'t> Comments<'t> {
                         report_unknown(unknown.take(), findings);
                     }
                     None => {
-                        let between =
-                            unknown.map(|run| &file.text[run.end as usize..at.start as usize]);
+                        let between = unknown.map(|run| {
+                            file.text
+                                .get(run.end as usize..at.start as usize)
+                                .unwrap_or("")
+                        });
                         unknown = match (unknown, between) {
                             (Some(run), Some(between)) if !between.contains(',') => Some(Span {
                                 start: run.start,
@@ -396,7 +399,10 @@ impl<'t> Comments<'t> {
 
 /// The finding for ids of a comment that name no rule (`run` covers one or more of them).
 fn unknown_in_comment(file: &FileContext<'_>, run: Span) -> Finding {
-    let written = &file.text[run.start as usize..run.end as usize];
+    let written = file
+        .text
+        .get(run.start as usize..run.end as usize)
+        .unwrap_or_default();
     let message = if written.contains(char::is_whitespace) {
         format!(
             "`{written}` names no kubelint rule, so this comment does not suppress it; if it is a reason, write ` -- ` before it"
@@ -464,14 +470,8 @@ fn parse_body(body: &str, offset: usize) -> Result<Ignore<'_>, (Span, String)> {
         None => (rest, None),
     };
     let list_start = offset + rest_start;
-    let ids: Vec<(&str, Span)> = list
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .scan(0, |position, id| {
-            let at = *position;
-            *position += id.len() + 1;
-            Some((id, at))
-        })
-        .filter(|(id, _)| !id.is_empty())
+    let ids: Vec<(&str, Span)> = words(list)
+        .into_iter()
         .map(|(id, at)| (id, span(list_start + at, list_start + at + id.len())))
         .collect();
     if ids.is_empty() {
@@ -484,6 +484,27 @@ fn parse_body(body: &str, offset: usize) -> Result<Ignore<'_>, (Span, String)> {
         ids,
         reason: reason.filter(|reason| !reason.is_empty()),
     })
+}
+
+/// The ids of a list separated by commas and blanks, each with its byte offset in `list`.
+fn words(list: &str) -> Vec<(&str, usize)> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (at, c) in list.char_indices() {
+        let separator = c == ',' || c.is_whitespace();
+        match (separator, start) {
+            (true, Some(from)) => {
+                words.push((&list[from..at], from));
+                start = None;
+            }
+            (false, None) => start = Some(at),
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        words.push((&list[from..], from));
+    }
+    words
 }
 
 /// Whether `offset` lies inside a scalar's text. (A block scalar's span starts at its text; a
@@ -640,6 +661,21 @@ mod tests {
         assert_eq!(
             &text[spans[1].start as usize..spans[1].end as usize],
             "spec: # kubelint: ignore rollout-surge-scarce-resource -- spare GPUs\n  replicas: 1"
+        );
+    }
+
+    #[test]
+    fn ids_are_found_after_any_blank_and_at_their_byte_offsets() {
+        assert_eq!(
+            words("a,\u{3000}b  c,,d\u{3000}"),
+            [("a", 0), ("b", 5), ("c", 8), ("d", 11)]
+        );
+        let text = "# kubelint: ignore\u{3000}x\u{3000}y -- why\nkind: A\n";
+        let (_, messages) = scopes(text);
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].starts_with("1:20 `x\u{3000}y` names no kubelint rule"),
+            "{messages:?}"
         );
     }
 

@@ -71,6 +71,7 @@ fn token() -> impl Strategy<Value = &'static str> {
         "ignore ",
         "invalid-object,",
         "no-such-rule",
+        "\u{3000}",
         " -- why",
         "annotations:\n",
         "kubelint.io/ignore: ",
