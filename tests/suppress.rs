@@ -248,3 +248,36 @@ fn a_typo_in_a_suppression_is_a_finding_at_its_place_and_suppresses_nothing() {
         .collect();
     assert_eq!(found, [("invalid-suppression", 6), (RULE, 7)]);
 }
+
+#[test]
+fn findings_of_the_set_pass_are_suppressed_too() {
+    // The rollout finding for a Deployment whose HPA is in another file is made in the set
+    // pass, after every file is read; its object's annotation still suppresses it.
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/rollout-surge-scarce-resource/hpa-in-another-file");
+    for name in ["bad-deployment.yaml", "hpa.yaml"] {
+        std::fs::copy(fixture.join(name), dir.path().join(name)).unwrap();
+    }
+    let before = json(&kubelint(&["check", ".", "--format", "json"], dir.path()));
+    assert!(
+        before["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("HorizontalPodAutoscaler remote"),
+        "the finding comes from the set pass: {before:#}"
+    );
+    let deployment = std::fs::read_to_string(dir.path().join("bad-deployment.yaml")).unwrap();
+    write(
+        dir.path(),
+        "bad-deployment.yaml",
+        &deployment.replacen(
+            "\nmetadata:\n",
+            &format!("\nmetadata:\n  annotations: {{kubelint.io/ignore: {RULE}}}\n"),
+            1,
+        ),
+    );
+    let after = kubelint(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(after.status.code(), Some(0));
+    assert_eq!(json(&after)["summary"]["suppressed"], 1);
+}
