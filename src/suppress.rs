@@ -27,8 +27,9 @@ const TEMPLATE_METADATA: [&[&str]; 2] = [
 /// How a finding was suppressed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Suppression {
-    /// The object's (or its pod template's) `kubelint.io/ignore` annotation.
-    Annotation { reason: Option<String> },
+    /// The object's (or its pod template's) `kubelint.io/ignore` annotation, whose value is at
+    /// `line` (1-based) of the finding's file.
+    Annotation { line: u32, reason: Option<String> },
     /// A `# kubelint: ignore` comment at `line` (1-based) of the finding's file.
     Comment { line: u32, reason: Option<String> },
     /// An entry of the `--baseline` file.
@@ -47,9 +48,17 @@ impl Suppression {
 
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Suppression::Annotation { reason } | Suppression::Comment { reason, .. } => {
+            Suppression::Annotation { reason, .. } | Suppression::Comment { reason, .. } => {
                 reason.as_deref()
             }
+            Suppression::Baseline => None,
+        }
+    }
+
+    /// The line of the annotation or comment; `None` for the baseline.
+    pub fn line(&self) -> Option<u32> {
+        match self {
+            Suppression::Annotation { line, .. } | Suppression::Comment { line, .. } => Some(*line),
             Suppression::Baseline => None,
         }
     }
@@ -57,7 +66,9 @@ impl Suppression {
     /// `suppressed by the comment at line 7: <reason>`, for people.
     pub fn describe(&self) -> String {
         let by = match self {
-            Suppression::Annotation { .. } => format!("suppressed by {IGNORE_ANNOTATION}"),
+            Suppression::Annotation { line, .. } => {
+                format!("suppressed by the {IGNORE_ANNOTATION} annotation at line {line}")
+            }
             Suppression::Comment { line, .. } => {
                 format!("suppressed by the `# kubelint: ignore` comment at line {line}")
             }
@@ -217,7 +228,10 @@ pub fn read_annotations(
         into.scopes.push(Scope {
             covers: Covers::Object(object.clone()),
             rules,
-            by: Suppression::Annotation { reason },
+            by: Suppression::Annotation {
+                line: file.location(doc.span(value)).line,
+                reason,
+            },
         });
     }
 }

@@ -101,7 +101,7 @@ fn the_annotation_on_the_object_or_its_pod_template_suppresses_with_a_reason() {
     );
     let text = stdout(&shown);
     assert!(
-        text.contains("suppressed by kubelint.io/ignore: one spare GPU node is kept for rollouts"),
+        text.contains("suppressed by the kubelint.io/ignore annotation at line 7: one spare GPU node is kept for rollouts"),
         "{text}"
     );
     assert!(text.contains("Deployment ml/b"), "{text}");
@@ -118,7 +118,7 @@ fn the_annotation_on_the_object_or_its_pod_template_suppresses_with_a_reason() {
     assert_eq!(suppressed[0]["file"], "a.yaml");
     assert_eq!(
         suppressed[0]["suppression"],
-        serde_json::json!({"kind": "annotation", "reason": "one spare GPU node is kept for rollouts", "line": null})
+        serde_json::json!({"kind": "annotation", "reason": "one spare GPU node is kept for rollouts", "line": 7})
     );
     assert_eq!(
         suppressed[1]["suppression"]["reason"],

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Report, Summary};
 use crate::finding::{Finding, ObjectRef};
-use crate::suppress::{Suppressed, Suppression};
+use crate::suppress::Suppressed;
 
 /// Bumped only for incompatible changes to the shape below.
 const VERSION: u32 = 1;
@@ -18,7 +18,8 @@ const VERSION: u32 = 1;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct JsonOptions {
     /// Add a top-level `suppressed` array: each suppressed finding, in the shape of a finding,
-    /// with a `suppression` (`kind`: annotation, comment or baseline; `reason`; `line`). The
+    /// with a `suppression` (`kind`: annotation, comment or baseline; `reason`; `line` of the
+    /// annotation or comment). The
     /// `findings` array never holds suppressed findings, so tools reading it are unaffected.
     pub show_suppressed: bool,
 }
@@ -76,7 +77,7 @@ struct JsonSuppressed<'r> {
 struct JsonSuppression<'r> {
     kind: &'static str,
     reason: Option<&'r str>,
-    /// The line of the `# kubelint: ignore` comment; null for the other kinds.
+    /// The line of the annotation or comment; null for the baseline.
     line: Option<u32>,
 }
 
@@ -87,10 +88,7 @@ impl<'r> JsonSuppressed<'r> {
             suppression: JsonSuppression {
                 kind: suppressed.by.kind(),
                 reason: suppressed.by.reason(),
-                line: match suppressed.by {
-                    Suppression::Comment { line, .. } => Some(line),
-                    _ => None,
-                },
+                line: suppressed.by.line(),
             },
         }
     }
