@@ -2,18 +2,19 @@
 //! [`run`].
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::engine::{LintOptions, lint, lint_with_index};
 use crate::env::{EnvironmentSpec, Environments};
 use crate::finding::Severity;
 use crate::report::envs_table::{self, Marking, TABLE_RULES};
-use crate::report::{self, human::HumanOptions, rule_url};
+use crate::report::{self, human::HumanOptions, json::JsonOptions, rule_url};
 use crate::rules::registry;
 use crate::walk::{Input, WalkOptions, discover};
 
@@ -51,6 +52,14 @@ pub enum Command {
         /// The rule id, e.g. rollout-surge-scarce-resource.
         rule: String,
     },
+    /// Write a commented starter .kubelint.yaml with every option.
+    Init {
+        /// Where to write it: a file, or a directory to write .kubelint.yaml in (default: .).
+        path: Option<PathBuf>,
+        /// Overwrite a file that is already there.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,6 +90,15 @@ pub struct CheckArgs {
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Report only findings that are not recorded in FILE (see --write-baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every current finding in FILE, then report them as suppressed (exit 0).
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
+    /// Also list suppressed findings (annotation, comment, baseline), each with why.
+    #[arg(long)]
+    pub show_suppressed: bool,
     /// Files matching PATH_OR_GLOB belong to environment NAME (repeatable; adds to the
     /// configuration's `environments`).
     #[arg(long = "env", value_name = "NAME=PATH_OR_GLOB", value_parser = EnvironmentSpec::parse_flag)]
@@ -150,6 +168,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Envs(args) => envs(args),
         Command::Rules { format } => list_rules(format),
         Command::Explain { rule } => explain(&rule),
+        Command::Init { path, force } => init(path, force),
     };
     ExitCode::from(code)
 }
@@ -290,6 +309,10 @@ fn check(args: CheckArgs) -> u8 {
             return fail(format!("unknown rule `{id}` (see `kubelint rules`)"));
         }
     }
+    let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
+        Ok(baseline) => baseline,
+        Err(message) => return fail(message),
+    };
     let Inputs {
         inputs,
         stdin,
@@ -303,7 +326,36 @@ fn check(args: CheckArgs) -> u8 {
         select: args.select.clone(),
         ignore: args.ignore.clone(),
     };
-    let report = lint(&inputs, stdin.as_deref(), &config, &options);
+    let mut report = lint(&inputs, stdin.as_deref(), &config, &options);
+    if let Some(path) = &args.write_baseline {
+        let (written, text) = match Baseline::record(&report, path) {
+            Ok(recorded) => recorded,
+            Err(message) => return fail(message),
+        };
+        if let Err(e) = std::fs::write(path, text) {
+            return fail(format!(
+                "{}: cannot write the baseline: {e}",
+                path.display()
+            ));
+        }
+        let applied = written.apply(&mut report);
+        eprintln!(
+            "kubelint: recorded {} in {}; `kubelint check --baseline {}` reports only new ones",
+            plural(applied.absorbed, "finding"),
+            path.display(),
+            path.display()
+        );
+    }
+    if let Some(baseline) = &baseline {
+        let applied = baseline.apply(&mut report);
+        if applied.unmatched > 0 {
+            eprintln!(
+                "kubelint: {} of {} matched nothing (fixed?); --write-baseline records the findings as they are now",
+                plural(applied.unmatched, "baseline entry"),
+                args.baseline.as_deref().unwrap_or(Path::new("")).display()
+            );
+        }
+    }
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => match std::fs::File::create(path) {
             Ok(file) => Box::new(std::io::BufWriter::new(file)),
@@ -320,10 +372,17 @@ fn check(args: CheckArgs) -> u8 {
                 color,
                 width: terminal_width(),
                 links: color,
+                show_suppressed: args.show_suppressed,
             };
             report::human::write(&report, &options, &mut out)
         }
-        Format::Json => report::json::write(&report, &mut out),
+        Format::Json => report::json::write_with(
+            &report,
+            &JsonOptions {
+                show_suppressed: args.show_suppressed,
+            },
+            &mut out,
+        ),
     };
     if let Err(e) = written.and_then(|()| out.flush()) {
         return fail(format!("cannot write the report: {e}"));
@@ -337,6 +396,28 @@ fn check(args: CheckArgs) -> u8 {
         code = EXIT_ERROR;
     }
     code
+}
+
+/// `1 finding`, `3 baseline entries`.
+fn plural(n: usize, noun: &str) -> String {
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
+fn init(path: Option<PathBuf>, force: bool) -> u8 {
+    match crate::init::write_starter(path.as_deref(), force) {
+        Ok(written) => {
+            println!(
+                "kubelint: wrote {}: every option with the value kubelint uses when it is absent",
+                written.display()
+            );
+            EXIT_CLEAN
+        }
+        Err(message) => fail(message),
+    }
 }
 
 fn theme(color: bool) -> miette::GraphicalTheme {

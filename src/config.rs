@@ -14,6 +14,11 @@ use crate::yaml::{Document, Loaded, Loader, NodeId, from_node};
 
 pub const CONFIG_FILE_NAME: &str = ".kubelint.yaml";
 
+/// Where the JSON schema of this file (schema/kubelint.schema.json) is published; editors with
+/// the YAML language server read it from a `# yaml-language-server: $schema=` line.
+pub const SCHEMA_URL: &str =
+    "https://raw.githubusercontent.com/kubelint/kubelint/main/schema/kubelint.schema.json";
+
 /// A rule's level in the config: `off` or a severity that replaces the rule's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleLevel {
@@ -61,8 +66,8 @@ impl<'de> Deserialize<'de> for RuleLevel {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResourceCapacity {
-    pub free_per_node: Option<i64>,
-    pub free_total: Option<i64>,
+    pub free_per_node: Option<u32>,
+    pub free_total: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

@@ -20,6 +20,7 @@ use crate::rules::{
     Deferred, ObjectContext, RuleEntry, SetContext, invalid_object, registry, yaml_syntax,
 };
 use crate::source::{FileId, SourceFile};
+use crate::suppress::{self, Comments, FileSuppressions};
 use crate::walk::Input;
 use crate::yaml::{Document, Loaded, Loader, NodeId, Span};
 
@@ -50,6 +51,7 @@ struct FileOutcome {
     /// Environment and origin of each object that has either, to fill in the findings of the
     /// set pass.
     identities: Vec<(ObjectRef, Option<Arc<str>>, Option<String>)>,
+    suppressions: FileSuppressions,
     documents: usize,
     objects: usize,
     error: Option<String>,
@@ -222,6 +224,7 @@ fn lint_text(
     active: Option<&[&RuleEntry]>,
     outcome: &mut FileOutcome,
 ) {
+    let mut comments = Comments::scan(file.text);
     for loaded in Loader::new(file.text) {
         outcome.documents += 1;
         match loaded {
@@ -232,15 +235,21 @@ fn lint_text(
                     &error.message,
                 ));
             }
-            Loaded::Document(doc) => match active {
-                Some(active) => lint_document(file, &doc, config, environments, active, outcome),
-                None => outcome.index.extend(
-                    kustomize::patched_counts(&doc)
-                        .map(|(kind, name)| IndexEntry::CountsPatched { kind, name }),
-                ),
-            },
+            Loaded::Document(doc) => {
+                comments.resolve(&doc);
+                match active {
+                    Some(active) => {
+                        lint_document(file, &doc, config, environments, active, outcome)
+                    }
+                    None => outcome.index.extend(
+                        kustomize::patched_counts(&doc)
+                            .map(|(kind, name)| IndexEntry::CountsPatched { kind, name }),
+                    ),
+                }
+            }
         }
     }
+    comments.finish(file, &mut outcome.suppressions, &mut outcome.findings);
 }
 
 /// The string value of `key` in the mapping `node`, when it is a string.
@@ -327,6 +336,14 @@ fn lint_object(
         return;
     };
     outcome.objects += 1;
+    suppress::read_annotations(
+        file,
+        doc,
+        root,
+        &reference(api_version, kind),
+        &mut outcome.suppressions,
+        &mut outcome.findings,
+    );
     let (metadata, typed) = match decode_object(doc, root, api_version, kind) {
         Ok(decoded) => decoded,
         Err(error) => {
@@ -409,6 +426,7 @@ fn finish(
     let mut errors = Vec::new();
     let mut file_environments = Vec::with_capacity(outcomes.len());
     let mut identities = HashMap::new();
+    let mut suppressions = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         summary.files += 1;
         summary.documents += outcome.documents;
@@ -426,6 +444,7 @@ fn finish(
                 .map(|(object, environment, origin)| ((file, object), (environment, origin))),
         );
         file_environments.push(outcome.environment);
+        suppressions.push(outcome.suppressions);
     }
     let mut index = ObjectIndex::build(entries, files.iter().map(|f| f.name.as_str()));
     index.set_file_environments(file_environments.clone());
@@ -476,9 +495,12 @@ fn finish(
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+    // After the set pass, so that its findings can be suppressed like any other.
+    let (findings, suppressed) = suppress::apply(findings, &suppressions);
     let mut report = Report {
         files,
         findings,
+        suppressed,
         summary,
         errors,
     };

@@ -3,17 +3,20 @@
 //! walk → load spanned YAML → typed objects → rules → findings → reporters; see
 //! docs/architecture.md.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod env;
 pub mod finding;
+pub mod init;
 pub mod k8s;
 pub mod kustomize;
 pub mod process;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod suppress;
 pub mod walk;
 pub mod workers;
 pub mod yaml;

@@ -468,6 +468,7 @@ fn a_file_changed_after_linting_shows_no_snippet_rather_than_a_wrong_one() {
             color: false,
             width: 100,
             links: false,
+            show_suppressed: false,
         },
         &mut out,
     )

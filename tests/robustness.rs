@@ -66,6 +66,16 @@ fn token() -> impl Strategy<Value = &'static str> {
         "maxReplicas: ",
         "initContainers:\n",
         "restartPolicy: Always\n",
+        "# kubelint: ignore rollout-surge-scarce-resource",
+        " # kubelint: ",
+        "ignore ",
+        "invalid-object,",
+        "no-such-rule",
+        "\u{3000}",
+        " -- why",
+        "annotations:\n",
+        "kubelint.io/ignore: ",
+        "kubelint.io/ignore-reason: ",
     ])
 }
 
@@ -74,7 +84,8 @@ proptest! {
     fn lint_never_panics_and_locations_stay_in_the_text(tokens in prop::collection::vec(token(), 0..80)) {
         let text: String = tokens.concat();
         let report = common::lint_text(&text, &Config::default(), &LintOptions { jobs: Some(1), ..LintOptions::default() });
-        for finding in &report.findings {
+        let suppressed = report.suppressed.iter().map(|s| &s.finding);
+        for finding in report.findings.iter().chain(suppressed) {
             for location in std::iter::once(&finding.location).chain(finding.related.iter().map(|r| &r.location)) {
                 prop_assert!(location.start <= location.end);
                 prop_assert!(location.end as usize <= text.len());

@@ -20,8 +20,12 @@ fuzz_target!(|data: &[u8]| {
         color: false,
         width: 100,
         links: false,
+        show_suppressed: true,
     };
     let mut out = Vec::new();
     human::write(&report, &human_options, &mut out).expect("render to memory");
-    json::write(&report, &mut out).expect("render to memory");
+    let json_options = json::JsonOptions {
+        show_suppressed: true,
+    };
+    json::write_with(&report, &json_options, &mut out).expect("render to memory");
 });

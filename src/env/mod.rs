@@ -43,11 +43,23 @@ pub fn aliases(name: &str) -> &'static [&'static str] {
     }
 }
 
-/// A ratio from the configuration (0.5 = one half); compared by its bits so the
-/// configuration stays `Eq`.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(transparent)]
+/// A ratio from the configuration (0.5 = one half), above 0 and at most 1; compared by its
+/// bits so the configuration stays `Eq`.
+#[derive(Debug, Clone, Copy)]
 pub struct Ratio(pub f64);
+
+impl<'de> Deserialize<'de> for Ratio {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = f64::deserialize(deserializer)?;
+        if value > 0.0 && value <= 1.0 {
+            Ok(Ratio(value))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "a ratio must be above 0 and at most 1 (0.5 = one half), not {value}"
+            )))
+        }
+    }
+}
 
 impl PartialEq for Ratio {
     fn eq(&self, other: &Self) -> bool {

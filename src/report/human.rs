@@ -15,6 +15,7 @@ use miette::{
 use super::{Report, Summary, rule_url};
 use crate::finding::{Finding, Location, ObjectRef, Severity};
 use crate::source::{LineIndex, SourceFile};
+use crate::suppress::Suppression;
 
 /// How the human report looks; the caller decides colour (TTY, `NO_COLOR`) and width.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +26,8 @@ pub struct HumanOptions {
     pub width: usize,
     /// Rule URLs as terminal hyperlinks (OSC 8) rather than as visible text.
     pub links: bool,
+    /// Also list the suppressed findings, after the others, each with what suppressed it.
+    pub show_suppressed: bool,
 }
 
 /// Render every finding of `report`, in report order, followed by the summary line.
@@ -40,12 +43,23 @@ pub fn write(report: &Report, options: &HumanOptions, out: &mut dyn io::Write) -
         .with_width(options.width)
         .with_links(options.links)
         .with_urls(true);
-    let mut sources = Sources::new(report);
+    let suppressed = report
+        .suppressed
+        .iter()
+        .filter(|_| options.show_suppressed)
+        .map(|s| (&s.finding, Some(&s.by)));
+    let shown: Vec<(&Finding, Option<&Suppression>)> = report
+        .findings
+        .iter()
+        .map(|finding| (finding, None))
+        .chain(suppressed)
+        .collect();
+    let mut sources = Sources::new(report, shown.iter().map(|(finding, _)| *finding));
     let mut rendered = String::new();
-    for (index, finding) in report.findings.iter().enumerate() {
+    for (index, (finding, suppression)) in shown.iter().enumerate() {
         rendered.clear();
         sources.load(finding);
-        let diagnostic = sources.diagnostic(finding);
+        let diagnostic = sources.diagnostic(finding, *suppression);
         handler
             .render_report(&mut rendered, &diagnostic)
             .map_err(io::Error::other)?;
@@ -100,9 +114,10 @@ fn finding_files(finding: &Finding) -> impl Iterator<Item = usize> + '_ {
 }
 
 impl<'r> Sources<'r> {
-    fn new(report: &'r Report) -> Self {
+    /// For `shown`, the findings in the order they are rendered.
+    fn new<'f>(report: &'r Report, shown: impl Iterator<Item = &'f Finding>) -> Self {
         let mut last_use = vec![None; report.files.len()];
-        for (index, finding) in report.findings.iter().enumerate() {
+        for (index, finding) in shown.enumerate() {
             for file in finding_files(finding) {
                 if let Some(last) = last_use.get_mut(file) {
                     *last = Some(index);
@@ -164,7 +179,12 @@ impl<'r> Sources<'r> {
             .map_or("<unknown file>", |file| file.name.as_str())
     }
 
-    fn diagnostic<'s>(&'s self, finding: &'s Finding) -> Rendered<'s> {
+    /// A finding as miette renders it; a suppressed one as advice that says what suppressed it.
+    fn diagnostic<'s>(
+        &'s self,
+        finding: &'s Finding,
+        suppression: Option<&Suppression>,
+    ) -> Rendered<'s> {
         let source = self.source(&finding.location);
         let mut labels = Vec::new();
         let mut related = Vec::new();
@@ -190,12 +210,17 @@ impl<'r> Sources<'r> {
             message.push('\n');
             message.push_str(&notes);
         }
+        if let Some(suppression) = suppression {
+            message.push('\n');
+            message.push_str(&suppression.describe());
+        }
         if source.is_none() {
             message.push('\n');
             message.push_str(&self.arrow(&finding.location));
         }
         Rendered {
             severity: match finding.severity {
+                _ if suppression.is_some() => miette::Severity::Advice,
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
                 Severity::Info => miette::Severity::Advice,
@@ -399,6 +424,7 @@ pub(super) mod tests {
     use super::*;
     use crate::finding::Finding;
     use crate::report::Summary;
+    use crate::suppress::Suppressed;
 
     const API: &str = "\
 apiVersion: apps/v1
@@ -551,14 +577,26 @@ spec:
             }),
             ..invalid
         };
+        let ignored = Finding::new(
+            "suspicious-arg",
+            Severity::Warning,
+            at(0, API, "\"--modèle=嵌入\"", 0),
+            "`--modèle` names no model file",
+        );
         let mut report = Report {
             files,
             findings: vec![surge, batch, memory, invalid],
+            suppressed: vec![Suppressed {
+                finding: ignored,
+                by: Suppression::Comment {
+                    line: 13,
+                    reason: Some("the image resolves it".into()),
+                },
+            }],
             summary: Summary {
                 files: 3,
                 documents: 3,
                 objects: 3,
-                suppressed: 1,
                 ..Summary::default()
             },
             ..Report::default()
@@ -568,10 +606,15 @@ spec:
     }
 
     fn render(report: &Report, color: bool, links: bool) -> String {
+        render_with(report, color, links, false)
+    }
+
+    fn render_with(report: &Report, color: bool, links: bool, show_suppressed: bool) -> String {
         let options = HumanOptions {
             color,
             width: 100,
             links,
+            show_suppressed,
         };
         let mut out = Vec::new();
         write(report, &options, &mut out).expect("writing to a Vec cannot fail");
@@ -728,6 +771,32 @@ spec:
             rendered.contains(" 3 │   name: é\n   ·          ▲\n"),
             "{rendered}"
         );
+    }
+
+    #[test]
+    fn suppressed_findings_are_listed_only_when_asked_and_say_why() {
+        let report = sample_report();
+        let hidden = render(&report, false, false);
+        assert!(!hidden.contains("names no model file"), "{hidden}");
+        assert!(hidden.ends_with("in 3 files (1 suppressed)\n"), "{hidden}");
+        let shown = render_with(&report, false, false, true);
+        let (active, suppressed) = shown
+            .split_once("names no model file")
+            .expect("the suppressed finding is shown");
+        assert!(
+            active.contains("`--batch=0` turns batching off"),
+            "listed first"
+        );
+        assert!(
+            suppressed.contains(
+                "suppressed by the `# kubelint: ignore` comment at line 13: the image resolves it"
+            ),
+            "{shown}"
+        );
+        // Shown as advice (☞), not as the warning it would have been.
+        let header = active.lines().last().expect("the header line");
+        assert!(header.trim_start().starts_with('☞'), "{header}\n{shown}");
+        assert!(suppressed.contains("14 │"), "with its snippet: {shown}");
     }
 
     #[test]

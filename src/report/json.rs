@@ -9,12 +9,32 @@ use serde::Serialize;
 
 use super::{Report, Summary};
 use crate::finding::{Finding, ObjectRef};
+use crate::suppress::Suppressed;
 
 /// Bumped only for incompatible changes to the shape below.
 const VERSION: u32 = 1;
 
+/// What the JSON report includes beyond the contract's fixed shape.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JsonOptions {
+    /// Add a top-level `suppressed` array: each suppressed finding, in the shape of a finding,
+    /// with a `suppression` (`kind`: annotation, comment or baseline; `reason`; `line` of the
+    /// annotation or comment). The
+    /// `findings` array never holds suppressed findings, so tools reading it are unaffected.
+    pub show_suppressed: bool,
+}
+
 /// Write `report` as pretty-printed JSON (2-space indent) with a trailing newline.
 pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
+    write_with(report, &JsonOptions::default(), out)
+}
+
+/// [`write`], with the additions `options` asks for.
+pub fn write_with(
+    report: &Report,
+    options: &JsonOptions,
+    out: &mut dyn io::Write,
+) -> io::Result<()> {
     let document = Document {
         version: VERSION,
         findings: report
@@ -22,6 +42,13 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
             .iter()
             .map(|finding| JsonFinding::new(report, finding))
             .collect(),
+        suppressed: options.show_suppressed.then(|| {
+            report
+                .suppressed
+                .iter()
+                .map(|suppressed| JsonSuppressed::new(report, suppressed))
+                .collect()
+        }),
         summary: JsonSummary::from(&report.summary),
     };
     let mut out = io::BufWriter::new(out);
@@ -34,7 +61,37 @@ pub fn write(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
 struct Document<'r> {
     version: u32,
     findings: Vec<JsonFinding<'r>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<Vec<JsonSuppressed<'r>>>,
     summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed<'r> {
+    #[serde(flatten)]
+    finding: JsonFinding<'r>,
+    suppression: JsonSuppression<'r>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'r> {
+    kind: &'static str,
+    reason: Option<&'r str>,
+    /// The line of the annotation or comment; null for the baseline.
+    line: Option<u32>,
+}
+
+impl<'r> JsonSuppressed<'r> {
+    fn new(report: &'r Report, suppressed: &'r Suppressed) -> Self {
+        JsonSuppressed {
+            finding: JsonFinding::new(report, &suppressed.finding),
+            suppression: JsonSuppression {
+                kind: suppressed.by.kind(),
+                reason: suppressed.by.reason(),
+                line: suppressed.by.line(),
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -327,6 +384,53 @@ mod tests {
         ] {
             assert_eq!(summary[key].as_u64(), Some(expected as u64), "{key}");
         }
+    }
+
+    #[test]
+    fn suppressed_findings_are_a_separate_array_only_when_asked() {
+        let report = sample_report();
+        let value: Value = serde_json::from_str(&render(&report)).expect("valid JSON");
+        assert!(
+            value.get("suppressed").is_none(),
+            "the default shape is unchanged"
+        );
+        assert_eq!(value["summary"]["suppressed"], Value::from(1));
+
+        let mut out = Vec::new();
+        write_with(
+            &report,
+            &JsonOptions {
+                show_suppressed: true,
+            },
+            &mut out,
+        )
+        .expect("writing to a Vec cannot fail");
+        let value: Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(
+            keys(&value),
+            ["findings", "summary", "suppressed", "version"]
+        );
+        assert_eq!(
+            value["findings"].as_array().map(Vec::len),
+            Some(report.findings.len()),
+            "suppressed findings never join `findings`"
+        );
+        let suppressed = value["suppressed"].as_array().expect("an array");
+        assert_eq!(suppressed.len(), 1);
+        let entry = &suppressed[0];
+        let mut expected_keys = keys(&value["findings"][0]);
+        expected_keys.push("suppression");
+        expected_keys.sort_unstable();
+        assert_eq!(
+            keys(entry),
+            expected_keys,
+            "a finding's fields plus `suppression`"
+        );
+        assert_eq!(entry["rule"], "suspicious-arg");
+        assert_eq!(
+            entry["suppression"],
+            serde_json::json!({"kind": "comment", "reason": "the image resolves it", "line": 13})
+        );
     }
 
     #[test]

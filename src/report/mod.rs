@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::finding::{Finding, Location, Severity};
 use crate::source::SourceFile;
+use crate::suppress::Suppressed;
 
 /// Where each rule's documentation is published; `<base><rule-id>.md`.
 pub const RULE_DOCS_BASE: &str = "https://github.com/kubelint/kubelint/blob/main/rules/";
@@ -24,6 +25,8 @@ pub struct Report {
     pub files: Vec<SourceFile>,
     /// Sorted by (file, line, column, rule).
     pub findings: Vec<Finding>,
+    /// Findings suppressed by an annotation, a comment or the baseline, in report order.
+    pub suppressed: Vec<Suppressed>,
     pub summary: Summary,
     /// Files that could not be read, each a message naming the file; the run went on.
     pub errors: Vec<String>,
@@ -47,6 +50,7 @@ impl Report {
         self.summary.errors = count(Severity::Error);
         self.summary.warnings = count(Severity::Warning);
         self.summary.infos = count(Severity::Info);
+        self.summary.suppressed = self.suppressed.len();
     }
 
     /// The name of a location's file as given on the command line or found by the walk; a

@@ -25,6 +25,7 @@ pub mod gunicorn_max_requests_without_jitter;
 pub mod gunicorn_workers_exceed_cpu_limit;
 pub mod intorstr_invalid;
 pub mod invalid_object;
+pub mod invalid_suppression;
 pub mod pdb_blocks_eviction;
 pub mod pdb_invalid;
 pub mod pdb_overlap;
@@ -219,6 +220,7 @@ const RULES: &[&dyn Rule] = &[
     &gunicorn_workers_exceed_cpu_limit::GunicornWorkersExceedCpuLimit,
     &intorstr_invalid::IntorstrInvalid,
     &invalid_object::InvalidObject,
+    &invalid_suppression::InvalidSuppression,
     &pdb_blocks_eviction::PdbBlocksEviction,
     &pdb_invalid::PdbInvalid,
     &pdb_overlap::PdbOverlap,

@@ -38,6 +38,7 @@ pub fn render(report: &Report) -> String {
             color: false,
             width: 100,
             links: false,
+            show_suppressed: false,
         },
         &mut out,
     )
