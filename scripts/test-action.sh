@@ -80,9 +80,23 @@ run_action "an unknown format is refused" format=xml
 [ "$status" -eq 2 ] || fail "unknown format: exit code $status, expected 2"
 grep -q '^::error title=kubelint::format must be' <<< "$log" || fail "unknown format: no error annotation"
 
+echo "--- the runner emulation refuses what it cannot do as a runner would"
+fake=$(mktemp -d)
+printf 'name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      run: echo "${{ github.sha }}"\n' > "$fake/action.yml"
+if "$python" scripts/run-composite-action.py "$fake" --workspace "$workspace" 2> "$fake/err"; then
+  fail "an unsupported expression was run"
+fi
+grep -q 'unsupported expression' "$fake/err" || fail "no clear error for an unsupported expression"
+printf 'name: x\ndescription: x\nruns:\n  using: composite\n  steps:\n    - uses: actions/setup-node@v4\n' > "$fake/action.yml"
+if "$python" scripts/run-composite-action.py "$fake" --workspace "$workspace" 2> "$fake/err"; then
+  fail "an unknown uses: step was skipped"
+fi
+grep -q 'cannot run `uses: actions/setup-node@v4`' "$fake/err" || fail "no clear error for a uses: step"
+rm -rf "$fake"
+
 echo "--- lint: actionlint docs/examples/kubelint.yml"
 "$CI_VENV/bin/actionlint" docs/examples/kubelint.yml || fail "actionlint found problems in the example workflow"
 echo "--- lint: check-jsonschema action.yml"
 "$CI_VENV/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml ||
   fail "action.yml does not follow the GitHub Action schema"
-echo "test-action: 5 passed, 0 failed"
+echo "test-action: 6 passed, 0 failed"
