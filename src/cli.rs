@@ -66,7 +66,8 @@ pub enum Command {
 pub struct CheckArgs {
     /// Files and directories to lint; `-` reads stdin.
     pub paths: Vec<PathBuf>,
-    /// How the report is written: rustc-style diagnostics, or the versioned JSON report.
+    /// How the report is written: rustc-style diagnostics, the versioned JSON report, SARIF
+    /// 2.1.0 for code scanning, or GitHub Actions annotations.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Write the report to FILE instead of stdout.
@@ -134,6 +135,8 @@ pub enum TableFormat {
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -383,6 +386,11 @@ fn check(args: CheckArgs) -> u8 {
             },
             &mut out,
         ),
+        Format::Sarif => {
+            let rules: Vec<_> = registry().entries().iter().map(|e| &e.meta).collect();
+            report::sarif::write(&report, &rules, &mut out)
+        }
+        Format::Github => report::github::write(&report, &mut out),
     };
     if let Err(e) = written.and_then(|()| out.flush()) {
         return fail(format!("cannot write the report: {e}"));

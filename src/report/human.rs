@@ -72,7 +72,7 @@ pub fn write(report: &Report, options: &HumanOptions, out: &mut dyn io::Write) -
 }
 
 /// `kubelint: 2 errors, 1 warning, 0 infos in 3 files (1 suppressed)`.
-fn summary_line(summary: &Summary) -> String {
+pub(super) fn summary_line(summary: &Summary) -> String {
     let files = count(summary.files, "file");
     let mut line = if summary.errors + summary.warnings + summary.infos == 0 {
         format!("kubelint: no problems in {files}")

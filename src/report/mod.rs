@@ -1,9 +1,11 @@
-//! Reporters: render a [`Report`] for people (miette) or machines (JSON). They see rules only
-//! through their ids and documentation links.
+//! Reporters: render a [`Report`] for people (miette), machines (JSON), code scanning (SARIF)
+//! or GitHub Actions annotations. They see rules only through their metadata and links.
 
 pub mod envs_table;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use serde::Serialize;
 
