@@ -252,6 +252,25 @@ fn lint_text(
     comments.finish(file, &mut outcome.suppressions, &mut outcome.findings);
 }
 
+/// An apps/v1 workload with neither `spec.selector` nor pod template labels: a patch fragment
+/// (an orphaned or commented-out Kustomize patch), never applied as written, so rules would
+/// judge what no cluster runs. Its types were still checked. (Without a selector alone it may
+/// be a Kustomize base whose `labels`/`commonLabels` add one: that is applied, and judged.)
+fn is_patch_fragment(doc: &Document<'_>, root: NodeId, api_version: &str, kind: &str) -> bool {
+    api_version.starts_with("apps/")
+        && matches!(
+            kind,
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+        )
+        && doc.get(root, "spec").is_some_and(|spec| {
+            let template_labels = doc
+                .get(spec, "template")
+                .and_then(|template| doc.get(template, "metadata"))
+                .and_then(|metadata| doc.get(metadata, "labels"));
+            doc.get(spec, "selector").is_none() && template_labels.is_none()
+        })
+}
+
 /// The string value of `key` in the mapping `node`, when it is a string.
 fn string_field<'d>(doc: &'d Document<'_>, node: NodeId, key: &str) -> Option<&'d str> {
     let value = doc.get(node, key)?;
@@ -361,6 +380,9 @@ fn lint_object(
             return;
         }
     };
+    if is_patch_fragment(doc, root, api_version, kind) {
+        return;
+    }
     let environment = outcome.environment.clone().or_else(|| {
         metadata
             .namespace
