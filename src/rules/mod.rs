@@ -106,6 +106,14 @@ impl ObjectContext<'_> {
             .clone()
     }
 
+    /// Sets aside the object's [`PodFacts`] (shared with every other rule that does) for the
+    /// set pass, where ConfigMaps and LimitRanges resolve them; nothing when it has no pod.
+    pub fn defer_pod_facts(&mut self, object: &Object<'_, '_>) {
+        if let Some(pod) = self.pod_facts(object) {
+            self.defer(pod);
+        }
+    }
+
     pub fn report(&mut self, finding: Finding) {
         self.findings.push(finding);
     }

@@ -144,9 +144,7 @@ impl Rule for ThreadsExceedCpuLimit {
     }
 
     fn check_object(&self, object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
-        if let Some(pod) = cx.pod_facts(object) {
-            cx.defer(pod);
-        }
+        cx.defer_pod_facts(object);
     }
 
     fn check_deferred(

@@ -4,6 +4,7 @@
 //! point where a setting is written.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use crate::finding::{Finding, Severity};
 use crate::k8s::{Object, ObjectIndex};
@@ -26,9 +27,7 @@ pub fn defer_servers(object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
     if !may_run_a_server(object) {
         return;
     }
-    if let Some(pod) = PodFacts::capture(object) {
-        cx.defer(pod);
-    }
+    cx.defer_pod_facts(object);
 }
 
 /// Whether some container's `command` or `args` mentions an application server, or its image
@@ -60,7 +59,7 @@ pub fn each_server(
     cx: &mut SetContext<'_>,
     mut check: impl FnMut(&ServerRun<'_>, &mut SetContext<'_>),
 ) {
-    let Ok(pod) = deferred.downcast::<PodFacts>() else {
+    let Ok(pod) = deferred.downcast::<Arc<PodFacts>>() else {
         return;
     };
     let containers = pod.resolve(Some(index), cx.config.assumptions.numeric_python);
