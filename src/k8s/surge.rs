@@ -91,9 +91,14 @@ impl DeploymentRollout {
         if patched {
             return None;
         }
+        Self::waiting_in(&self.rolling, range)
+    }
+
+    /// Where a rolling update waits for a new pod in `range`, whatever patches the input holds.
+    pub fn waiting_in<'i>(rolling: &RollingUpdate, range: ReplicaRange<'i>) -> Option<Waiting<'i>> {
         let low = range.low.max(1);
         let waiting: Vec<ResolvedRollout> = (low..=range.high.min(low + MAX_EVALUATED_REPLICAS))
-            .map(|replicas| self.rolling.resolve(replicas))
+            .map(|replicas| rolling.resolve(replicas))
             .filter(ResolvedRollout::waits_for_new_pod)
             .collect();
         Some(Waiting {
@@ -123,28 +128,44 @@ impl DeploymentRollout {
 
     /// The sentence every rollout message shares: the old pods stay until a new one is Ready.
     pub fn keeps_old_pods(&self, waiting: &Waiting<'_>) -> String {
-        let first = waiting.first;
-        let mut text = format!(
+        let mut text = Self::old_pods_kept(&waiting.first);
+        text.push_str(&self.defaults_note(&waiting.first));
+        text
+    }
+
+    /// "rolling update keeps all N old pod(s) until a new pod is Ready (…)".
+    pub fn old_pods_kept(first: &ResolvedRollout) -> String {
+        format!(
             "rolling update keeps all {} old pod(s) until a new pod is Ready (maxUnavailable resolves to 0, maxSurge to {})",
             first.replicas, first.surge
-        );
-        if !self.strategy_written {
-            text.push_str(&format!(
-                " (strategy not set: defaults maxSurge=25%, maxUnavailable=25% resolve to {}/{} for {} replica(s))",
-                first.surge, first.unavailable, first.replicas
-            ));
+        )
+    }
+
+    /// How the defaults resolved when no strategy is written; empty otherwise.
+    pub fn defaults_note(&self, first: &ResolvedRollout) -> String {
+        if self.strategy_written {
+            return String::new();
         }
-        text
+        format!(
+            " (strategy not set: defaults maxSurge=25%, maxUnavailable=25% resolve to {}/{} for {} replica(s))",
+            first.surge, first.unavailable, first.replicas
+        )
     }
 
     /// Adds what every rollout finding shows: the strategy, and the replicas or the HPA that
     /// decide the replica count; a sentence about the HPA goes to the message.
-    pub fn explain(&self, mut finding: Finding, waiting: &Waiting<'_>) -> Finding {
-        let (first, last) = (waiting.first, waiting.last);
-        finding = finding.with_related(
+    pub fn explain(&self, finding: Finding, waiting: &Waiting<'_>) -> Finding {
+        let finding = finding.with_related(
             self.max_unavailable_location.clone(),
-            self.strategy_label(&first),
+            self.strategy_label(&waiting.first),
         );
+        self.explain_replicas(finding, waiting)
+    }
+
+    /// Adds the replicas or the HPA that decide the replica count (a sentence about the HPA
+    /// goes to the message).
+    pub fn explain_replicas(&self, mut finding: Finding, waiting: &Waiting<'_>) -> Finding {
+        let (first, last) = (waiting.first, waiting.last);
         match waiting.autoscaling {
             Some(a) => {
                 finding.message.push_str(&format!(

@@ -6,18 +6,15 @@ use std::any::Any;
 
 use super::{ObjectContext, Rule, SetContext};
 use crate::config::{Capacity, ResourceCapacity};
-use crate::finding::{Finding, Location, ObjectRef, Severity};
+use crate::finding::{Finding, Location, Severity};
 use crate::k8s::quantity::Quantity;
 use crate::k8s::resources::{is_scarce, pod_request, requested_resources};
-use crate::k8s::rollout::{DeploymentStrategy, ResolvedRollout, RollingUpdate};
-use crate::k8s::{Object, ObjectIndex, ObjectKey, Typed};
-use crate::yaml::{FieldPath, Target};
+use crate::k8s::rollout::ResolvedRollout;
+use crate::k8s::surge::{DeploymentRollout, max_unavailable_path, recreate_or_one_by_one};
+use crate::k8s::{Object, ObjectIndex};
+use crate::yaml::Target;
 
 pub const ID: &str = "rollout-surge-scarce-resource";
-
-/// Replica counts evaluated in an HPA range; deadlock-prone counts are small (below 100/p
-/// for a `p%` maxUnavailable), so the first thousand settle every case.
-const MAX_EVALUATED_REPLICAS: i64 = 1000;
 
 pub struct RolloutSurgeScarceResource;
 
@@ -30,22 +27,11 @@ struct Need {
 
 /// What the set pass needs to finish the check once HPAs are known.
 struct Candidate {
-    object: ObjectRef,
-    display: String,
-    key: ObjectKey,
-    replicas: Option<i32>,
-    rolling: RollingUpdate,
-    strategy_written: bool,
-    location: Location,
-    replicas_location: Location,
+    rollout: DeploymentRollout,
     needs: Vec<Need>,
     /// Dynamic Resource Allocation: a fresh claim per pod from each of these templates, with
     /// a device count kubelint cannot see (SEMANTICS.md §0.7), so these findings are `info`.
     claim_templates: Vec<(String, Location)>,
-}
-
-fn max_unavailable_path() -> FieldPath {
-    FieldPath::keys(&["spec", "strategy", "rollingUpdate", "maxUnavailable"])
 }
 
 impl Rule for RolloutSurgeScarceResource {
@@ -54,10 +40,7 @@ impl Rule for RolloutSurgeScarceResource {
     }
 
     fn check_object(&self, object: &Object<'_, '_>, cx: &mut ObjectContext<'_>) {
-        let Typed::Deployment(deployment) = &object.typed else {
-            return;
-        };
-        let DeploymentStrategy::RollingUpdate(rolling) = DeploymentStrategy::of(deployment) else {
+        let Some(rollout) = DeploymentRollout::of(object) else {
             return;
         };
         let Some(template) = object.pod_template() else {
@@ -96,21 +79,8 @@ impl Rule for RolloutSurgeScarceResource {
         if needs.is_empty() && claim_templates.is_empty() {
             return;
         }
-        let spec = &deployment.spec;
         cx.defer(Candidate {
-            object: object.reference(),
-            display: object.display_name(),
-            key: ObjectKey {
-                namespace: object.namespace().map(str::to_string),
-                kind: object.kind.clone(),
-                name: object.name().unwrap_or_default().to_string(),
-            },
-            replicas: spec.replicas,
-            rolling,
-            strategy_written: spec.strategy.is_some(),
-            location: object.locate(&max_unavailable_path(), Target::Value),
-            replicas_location: object
-                .locate(&FieldPath::keys(&["spec", "replicas"]), Target::Value),
+            rollout,
             needs,
             claim_templates,
         });
@@ -125,22 +95,13 @@ impl Rule for RolloutSurgeScarceResource {
         let Ok(candidate) = deferred.downcast::<Candidate>() else {
             return;
         };
-        let autoscaling = index.autoscaling(&candidate.key, candidate.location.file);
-        let (low, high) = match autoscaling {
-            Some(a) => (i64::from(a.min_replicas), i64::from(a.max_replicas)),
-            None => {
-                let replicas = i64::from(candidate.replicas.unwrap_or(1));
-                (replicas, replicas)
-            }
-        };
-        let waiting: Vec<ResolvedRollout> = (low.max(1)
-            ..=high.min(low.max(1) + MAX_EVALUATED_REPLICAS))
-            .map(|replicas| candidate.rolling.resolve(replicas))
-            .filter(ResolvedRollout::waits_for_new_pod)
-            .collect();
-        let (Some(first), Some(last)) = (waiting.first(), waiting.last()) else {
+        let rollout = &candidate.rollout;
+        // Unlike the other surge rules, a Kustomize patch or KEDA does not silence this one.
+        let Some(waiting) = DeploymentRollout::waiting_in(&rollout.rolling, rollout.range(index))
+        else {
             return;
         };
+        let first = &waiting.first;
         // (severity, what each pod holds, help, where it is requested) per scarce resource.
         let mut holds: Vec<(Severity, String, String, Location, String)> = Vec::new();
         for (claim_template, claim_location) in &candidate.claim_templates {
@@ -178,52 +139,24 @@ impl Rule for RolloutSurgeScarceResource {
             ));
         }
         for (severity, holds_text, help, request, request_label) in holds {
-            let mut message = format!(
-                "{}: rolling update keeps all {} old pod(s) until a new pod is Ready (maxUnavailable resolves \
-                 to 0, maxSurge to {}), and {holds_text}",
-                candidate.display, first.replicas, first.surge
+            let message = format!(
+                "{}: {}, and {holds_text}{}",
+                rollout.display,
+                DeploymentRollout::old_pods_kept(first),
+                rollout.defaults_note(first)
             );
-            if !candidate.strategy_written {
-                message.push_str(&format!(
-                    " (strategy not set: defaults maxSurge=25%, maxUnavailable=25% resolve to {}/{} for {} replica(s))",
-                    first.surge, first.unavailable, first.replicas
-                ));
-            }
-            let mut finding = Finding::new(ID, severity, candidate.location.clone(), message)
-                .with_label(label(&candidate, first))
-                .with_help(help)
-                .with_related(request, request_label);
+            let mut finding = Finding::new(
+                ID,
+                severity,
+                rollout.max_unavailable_location.clone(),
+                message,
+            )
+            .with_label(rollout.strategy_label(first))
+            .with_help(help)
+            .with_related(request, request_label);
             finding.path = Some(max_unavailable_path().to_string());
-            finding.object = Some(candidate.object.clone());
-            match autoscaling {
-                Some(a) => {
-                    finding.message.push_str(&format!(
-                        " HorizontalPodAutoscaler {} scales it between {} and {} replicas; the rollout waits for a new pod at {}.",
-                        a.hpa_name,
-                        a.min_replicas,
-                        a.max_replicas,
-                        if first.replicas == last.replicas {
-                            format!("{} replica(s)", first.replicas)
-                        } else {
-                            format!("≤ {} replicas", last.replicas)
-                        }
-                    ));
-                    finding = finding.with_related(
-                        a.min_location.clone(),
-                        format!(
-                            "HorizontalPodAutoscaler {} allows {} replica(s)",
-                            a.hpa_name, a.min_replicas
-                        ),
-                    );
-                }
-                None if candidate.replicas.is_some() => {
-                    finding = finding.with_related(
-                        candidate.replicas_location.clone(),
-                        format!("{} replica(s)", first.replicas),
-                    );
-                }
-                None => {}
-            }
+            finding.object = Some(rollout.object.clone());
+            let finding = rollout.explain_replicas(finding, &waiting);
             cx.report(finding);
         }
     }
@@ -291,23 +224,6 @@ fn needs_text(need: &Need, rollout: &ResolvedRollout) -> String {
     )
 }
 
-fn label(candidate: &Candidate, rollout: &ResolvedRollout) -> String {
-    let replicas = rollout.replicas;
-    if !candidate.strategy_written {
-        format!(
-            "no strategy: the default 25%/25% resolves to maxSurge {}, maxUnavailable 0 for {replicas} replica(s)",
-            rollout.surge
-        )
-    } else if candidate.rolling.max_unavailable_written {
-        format!(
-            "maxUnavailable {} resolves to 0 for {replicas} replica(s)",
-            candidate.rolling.max_unavailable
-        )
-    } else {
-        format!("maxUnavailable defaults to 25%, which resolves to 0 for {replicas} replica(s)")
-    }
-}
-
 fn help(need: &Need, rollout: &ResolvedRollout) -> String {
     let resource = &need.resource;
     // The config counts whole units (bytes for huge pages).
@@ -321,22 +237,5 @@ fn help(need: &Need, rollout: &ResolvedRollout) -> String {
          \x20     {resource}: {{freePerNode: {units}, freeTotal: {peak_units}}}",
         recreate_or_one_by_one(resource),
         peak = peak(need, rollout),
-    )
-}
-
-/// The two strategies that never need a spare `what`, as YAML.
-fn recreate_or_one_by_one(what: &str) -> String {
-    format!(
-        "let old pods go first (brief downtime):\n\
-         \x20 spec:\n\
-         \x20   strategy:\n\
-         \x20     type: Recreate\n\
-         or replace one pod at a time, without an extra {what}:\n\
-         \x20 spec:\n\
-         \x20   strategy:\n\
-         \x20     type: RollingUpdate\n\
-         \x20     rollingUpdate:\n\
-         \x20       maxSurge: 0\n\
-         \x20       maxUnavailable: 1"
     )
 }
